@@ -1,1 +1,23 @@
+//! habtm: the many-to-many ("has and belongs to many") primitives that web frameworks keep
+//! rebuilding in application code, as a PostgreSQL extension.
+//!
+//! The SQL surface is grouped by module; pure logic (Rails' naming rules) lives in the
+//! `habtm-naming` crate and is wrapped here.
 
+mod error;
+mod naming;
+
+pgrx::pg_module_magic!();
+
+// COMMENT ON for every public function, once they all exist.
+pgrx::extension_sql_file!("../sql/comments.sql", name = "comments", finalize);
+
+/// Required by `cargo pgrx test`.
+#[cfg(test)]
+pub mod pg_test {
+    pub fn setup(_options: Vec<&str>) {}
+
+    pub fn postgresql_conf_options() -> Vec<&'static str> {
+        vec![]
+    }
+}

@@ -1,0 +1,147 @@
+//! SQL surface §1: Rails' naming rules. Thin wrappers over the `habtm-naming` crate; all
+//! `IMMUTABLE STRICT PARALLEL SAFE` (NULL in, NULL out), no SPI. The rules are compiled once per
+//! backend, on first use.
+
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+
+use crate::error::HabtmError;
+
+/// ActiveRecord's `derive_join_table_name` (Rails 7.1+).
+#[pg_extern(immutable, strict, parallel_safe)]
+fn join_table_name(a: &str, b: &str) -> String {
+    habtm_naming::join_table_name(a, b)
+}
+
+/// ActiveSupport's `singularize` with the default English inflections.
+#[pg_extern(immutable, strict, parallel_safe)]
+fn singularize(word: &str) -> String {
+    habtm_naming::singularize(word)
+}
+
+/// ActiveSupport's `pluralize` with the default English inflections.
+#[pg_extern(immutable, strict, parallel_safe)]
+fn pluralize(word: &str) -> String {
+    habtm_naming::pluralize(word)
+}
+
+/// The column Rails' `create_join_table` makes for a table.
+#[pg_extern(immutable, strict, parallel_safe)]
+fn foreign_key(table: &str) -> Result<String, ErrorReport> {
+    habtm_naming::foreign_key(table).map_err(|error| {
+        HabtmError::InvalidName {
+            function: "habtm.foreign_key",
+            argument: "table",
+            error,
+        }
+        .into()
+    })
+}
+
+/// ActiveSupport's `tableize`.
+#[pg_extern(immutable, strict, parallel_safe)]
+fn tableize(class_name: &str) -> String {
+    habtm_naming::tableize(class_name)
+}
+
+/// ActiveSupport's `classify`.
+#[pg_extern(immutable, strict, parallel_safe)]
+fn classify(table_name: &str) -> String {
+    habtm_naming::classify(table_name)
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use pgrx::prelude::*;
+
+    fn text(query: &str) -> Option<String> {
+        Spi::get_one::<String>(query).expect("query runs")
+    }
+
+    #[pg_test]
+    fn naming_functions_through_sql() {
+        assert_eq!(
+            text("SELECT habtm.join_table_name('projects', 'developers')").as_deref(),
+            Some("developers_projects")
+        );
+        assert_eq!(
+            text("SELECT habtm.join_table_name('papers', 'paper_boxes')").as_deref(),
+            Some("paper_boxes_papers")
+        );
+        assert_eq!(
+            text("SELECT habtm.singularize('people')").as_deref(),
+            Some("person")
+        );
+        assert_eq!(
+            text("SELECT habtm.pluralize('octopus')").as_deref(),
+            Some("octopi")
+        );
+        assert_eq!(
+            text("SELECT habtm.foreign_key('music.artists')").as_deref(),
+            Some("artist_id")
+        );
+        assert_eq!(
+            text("SELECT habtm.tableize('SuperProject')").as_deref(),
+            Some("super_projects")
+        );
+        assert_eq!(
+            text("SELECT habtm.classify('super_projects')").as_deref(),
+            Some("SuperProject")
+        );
+    }
+
+    #[pg_test]
+    fn null_in_null_out() {
+        for f in [
+            "singularize",
+            "pluralize",
+            "foreign_key",
+            "tableize",
+            "classify",
+        ] {
+            assert_eq!(text(&format!("SELECT habtm.{f}(NULL)")), None, "{f}(NULL)");
+        }
+        assert_eq!(text("SELECT habtm.join_table_name(NULL, 'x')"), None);
+        assert_eq!(text("SELECT habtm.join_table_name('x', NULL)"), None);
+    }
+
+    #[pg_test]
+    fn declared_immutable_strict_parallel_safe() {
+        let bad = Spi::get_one::<i64>(
+            "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+              WHERE n.nspname = 'habtm'
+                AND p.proname IN ('join_table_name','singularize','pluralize','foreign_key','tableize','classify')
+                AND NOT (p.provolatile = 'i' AND p.proisstrict AND p.proparallel = 's')",
+        );
+        assert_eq!(bad, Ok(Some(0)));
+        let commented = Spi::get_one::<i64>(
+            "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+              WHERE n.nspname = 'habtm' AND obj_description(p.oid, 'pg_proc') IS NOT NULL
+                AND p.proname IN ('join_table_name','singularize','pluralize','foreign_key','tableize','classify')",
+        );
+        assert_eq!(commented, Ok(Some(6)));
+    }
+
+    #[pg_test(error = "table '...' has no table part")]
+    fn foreign_key_without_a_table_part_is_an_error() {
+        text("SELECT habtm.foreign_key('...')");
+    }
+
+    #[pg_test]
+    fn foreign_key_error_has_sqlstate_22023() {
+        Spi::run(
+            "CREATE FUNCTION pg_temp.sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS $$
+             BEGIN EXECUTE q; RETURN '00000'; EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END $$",
+        )
+        .expect("helper created");
+        for name in ["", ".", "..."] {
+            let q = format!("SELECT pg_temp.sqlstate_of('SELECT habtm.foreign_key(''{name}'')')");
+            assert_eq!(text(&q).as_deref(), Some("22023"), "foreign_key({name:?})");
+        }
+        assert_eq!(
+            text("SELECT pg_temp.sqlstate_of('SELECT habtm.foreign_key(''a.'')')").as_deref(),
+            Some("00000")
+        );
+    }
+}
