@@ -1,0 +1,65 @@
+-- habtm demonstration: run by scripts/demo.sh against a throwaway cluster.
+\pset footer off
+\pset null '(null)'
+
+CREATE EXTENSION habtm;
+SELECT extname, extversion, extnamespace::regnamespace AS schema FROM pg_extension WHERE extname = 'habtm';
+
+-- A schema of real tables, the way a Rails application (or anyone) would have them.
+CREATE TABLE developers (id bigserial PRIMARY KEY, name text NOT NULL);
+CREATE TABLE projects (id bigserial PRIMARY KEY, title text NOT NULL);
+CREATE TABLE people (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text);
+CREATE TABLE categories (id int PRIMARY KEY);
+CREATE TABLE catalog_categories (id int PRIMARY KEY);
+CREATE TABLE catalog_products (id int PRIMARY KEY);
+CREATE TABLE papers (id int PRIMARY KEY);
+CREATE TABLE paper_boxes (id int PRIMARY KEY);
+CREATE SCHEMA music;
+CREATE TABLE music.artists (id uuid PRIMARY KEY);
+CREATE TABLE music.albums (id uuid PRIMARY KEY);
+CREATE TABLE "Users" (id int PRIMARY KEY);
+CREATE TABLE "Roles" (id int PRIMARY KEY);
+
+-- 1. For every pair of tables, the join table Rails' has_and_belongs_to_many expects and the
+--    columns create_join_table gives it (Rails 7.1+ rules, byte-order sorting).
+WITH t AS (
+    SELECT c.oid::regclass AS tbl, c.relname::text AS name, n.nspname::text AS schema
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind = 'r' AND n.nspname IN ('public', 'music')
+)
+SELECT a.tbl AS a, b.tbl AS b,
+       habtm.join_table_name(a.name, b.name) AS join_table,
+       habtm.foreign_key(a.name) AS a_column,
+       habtm.foreign_key(b.name) AS b_column
+  FROM t a JOIN t b ON a.schema = b.schema AND a.name COLLATE "C" < b.name COLLATE "C"
+ WHERE (a.name, b.name) IN (('developers', 'projects'), ('catalog_categories', 'categories'),
+                            ('catalog_categories', 'catalog_products'), ('paper_boxes', 'papers'),
+                            ('albums', 'artists'), ('Roles', 'Users'), ('developers', 'people'))
+ ORDER BY habtm.join_table_name(a.name, b.name) COLLATE "C";
+
+-- 2. Schema-qualified names: Rails keeps a shared "schema." prefix once (7.1+); 6.1 did not.
+SELECT habtm.join_table_name('music.artists', 'music.albums') AS same_schema,
+       habtm.join_table_name('sales.orders', 'public.products') AS different_schemas,
+       habtm.foreign_key('music.artists') AS column_for_music_artists;
+
+-- 3. Model names for every table, and back (ActiveSupport's classify and tableize).
+SELECT c.oid::regclass AS "table", habtm.classify(c.relname) AS model,
+       habtm.tableize(habtm.classify(c.relname)) AS tableized_again
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind = 'r' AND n.nspname IN ('public', 'music')
+ ORDER BY c.oid::regclass::text COLLATE "C";
+
+-- 4. The inflector, quirks included: these are Rails' answers, not dictionary English.
+SELECT word, habtm.singularize(word) AS singular, habtm.pluralize(word) AS plural
+  FROM unnest(ARRAY['person', 'people', 'octopus', 'status', 'equipment', 'mouse', 'matrix',
+                    'Axis', 'PEOPLE', 'human', 'cookies', 'viruses', 'office_equipment',
+                    'Fuß']) AS word;
+
+-- 5. STRICT: NULL in, NULL out. Rails ignores trailing dots; a name with no table part at all
+--    has no Rails answer and is an error (SQLSTATE 22023, invalid_parameter_value).
+SELECT habtm.singularize(NULL) AS singularize_null, habtm.join_table_name('a', NULL) AS join_null,
+       habtm.foreign_key('music.artists.') AS trailing_dot;
+\set VERBOSITY verbose
+\set ON_ERROR_STOP off
+SELECT habtm.foreign_key('music..') AS trailing_dots_too;
+SELECT habtm.foreign_key('..');
