@@ -1,11 +1,11 @@
 //! The extension's errors and their SQLSTATEs.
 //!
-//! Every user-facing failure is a [`HabtmError`]; pgrx raises the [`ErrorReport`] it converts to
-//! with the SQLSTATE chosen here. (A bare `Err` would become 22000 and a panic XX000.)
+//! Every user-facing failure is a [`HabtmError`], raised with [`HabtmError::raise`] under the
+//! SQLSTATE chosen here. (A bare `Err` returned to pgrx would become 22000, a panic XX000.)
 //! Messages follow PostgreSQL's style: lower case, no final period; detail and hint are sentences.
 
 use pgrx::pg_sys::panic::ErrorReport;
-use pgrx::PgSqlErrorCode;
+use pgrx::{PgLogLevel, PgSqlErrorCode};
 
 /// A user-facing error.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,13 +53,17 @@ impl HabtmError {
     }
 }
 
-impl From<HabtmError> for ErrorReport {
-    fn from(e: HabtmError) -> Self {
-        let mut report = ErrorReport::new(e.sqlstate(), e.message(), e.function());
-        if let Some(detail) = e.detail() {
+impl HabtmError {
+    /// Raises the error as a PostgreSQL `ERROR` with its SQLSTATE, message, detail and the
+    /// caller's location. Does not return: PostgreSQL aborts the statement.
+    #[track_caller]
+    pub fn raise(self) -> ! {
+        let mut report = ErrorReport::new(self.sqlstate(), self.message(), self.function());
+        if let Some(detail) = self.detail() {
             report = report.set_detail(detail);
         }
-        report
+        report.report(PgLogLevel::ERROR);
+        unreachable!("an ERROR report does not return")
     }
 }
 

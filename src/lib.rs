@@ -9,7 +9,8 @@ mod naming;
 
 pgrx::pg_module_magic!();
 
-// COMMENT ON for every public function, once they all exist.
+// Schema privileges first; COMMENT ON for every public function once they all exist.
+pgrx::extension_sql_file!("../sql/grants.sql", name = "grants", bootstrap);
 pgrx::extension_sql_file!("../sql/comments.sql", name = "comments", finalize);
 
 /// Required by `cargo pgrx test`.

@@ -2,7 +2,6 @@
 //! `IMMUTABLE STRICT PARALLEL SAFE` (NULL in, NULL out), no SPI. The rules are compiled once per
 //! backend, on first use.
 
-use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
 use crate::error::HabtmError;
@@ -27,14 +26,14 @@ fn pluralize(word: &str) -> String {
 
 /// The column Rails' `create_join_table` makes for a table.
 #[pg_extern(immutable, strict, parallel_safe)]
-fn foreign_key(table: &str) -> Result<String, ErrorReport> {
-    habtm_naming::foreign_key(table).map_err(|error| {
+fn foreign_key(table: &str) -> String {
+    habtm_naming::foreign_key(table).unwrap_or_else(|error| {
         HabtmError::InvalidName {
             function: "habtm.foreign_key",
             argument: "table",
             error,
         }
-        .into()
+        .raise()
     })
 }
 

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Naming speed through SQL, side by side in one run.
+
+Times habtm.singularize, habtm.pluralize and habtm.join_table_name over the Rails vector files
+(repeated to get measurable statements) beside a trivial SQL function over the same rows (the
+floor: it is inlined, so it costs only the scan and the aggregate) and the built-in lower() for
+scale. Reports the median of RUNS server-side execution times per query (EXPLAIN ANALYZE with
+TIMING OFF, the same overhead on every side), rows per second, and the ratio to the floor. The
+queries are run in a rotated order each round so that drift hits every side alike.
+
+Also reports the one-time cost of compiling the rules in a new backend.
+
+Needs PGHOST/PGPORT/PGUSER/PGDATABASE pointing at a database where habtm can be created;
+bench/run.sh provides a throwaway cluster.
+"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RUNS = int(os.environ.get("RUNS", "7"))
+REPEAT = int(os.environ.get("REPEAT", "10"))
+
+WARM = "SELECT habtm.singularize('warm'), habtm.pluralize('warm'), habtm.join_table_name('a', 'b');\n"
+
+QUERIES = [
+    # (label, table, query)
+    ("floor: trivial SQL function", "words", "SELECT count(bench.identity(word)) FROM bench.words"),
+    ("built-in lower()", "words", "SELECT count(lower(word)) FROM bench.words"),
+    ("habtm.singularize", "words", "SELECT count(habtm.singularize(word)) FROM bench.words"),
+    ("habtm.pluralize", "words", "SELECT count(habtm.pluralize(word)) FROM bench.words"),
+    ("floor: trivial SQL function (a, b)", "pairs", "SELECT count(bench.identity2(a, b)) FROM bench.pairs"),
+    ("habtm.join_table_name", "pairs", "SELECT count(habtm.join_table_name(a, b)) FROM bench.pairs"),
+]
+
+
+def psql(script, *args):
+    result = subprocess.run(
+        ["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", *args],
+        input=script, capture_output=True, text=True, cwd=REPO,
+    )
+    if result.returncode != 0:
+        sys.exit(f"psql failed:\n{result.stderr}")
+    return result.stdout
+
+
+def execution_ms(query, warm=True):
+    out = psql((WARM if warm else "") + f"EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON, FORMAT JSON) {query};\n")
+    plan = json.loads(out[out.index("["):])
+    return plan[0]["Execution Time"]
+
+
+def setup():
+    copy = "WITH (FORMAT csv, DELIMITER E'\\t', HEADER, QUOTE E'\\x01', FORCE_NOT_NULL ({}))"
+    psql(f"""
+DROP SCHEMA IF EXISTS bench CASCADE;
+CREATE EXTENSION IF NOT EXISTS habtm;
+CREATE SCHEMA bench;
+CREATE FUNCTION bench.identity(text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS 'SELECT $1';
+CREATE FUNCTION bench.identity2(text, text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS 'SELECT $1';
+CREATE TEMP TABLE inflections (word text, singular text, plural text);
+\\copy inflections FROM 'tests/vectors/inflections.tsv' {copy.format('word, singular, plural')}
+CREATE TEMP TABLE join_tables (a text, b text, j text, ac text, bc text);
+\\copy join_tables FROM 'tests/vectors/join_tables.tsv' {copy.format('a, b, j, ac, bc')}
+CREATE TABLE bench.words WITH (autovacuum_enabled = off) AS
+    SELECT word FROM inflections, generate_series(1, {REPEAT});
+CREATE TABLE bench.pairs WITH (autovacuum_enabled = off) AS
+    SELECT a, b FROM join_tables, generate_series(1, {REPEAT} * 10);
+VACUUM ANALYZE bench.words;
+VACUUM ANALYZE bench.pairs;
+""")
+    counts = psql("SELECT (SELECT count(*) FROM bench.words), (SELECT count(*) FROM bench.pairs);").strip()
+    return dict(zip(["words", "pairs"], map(int, counts.split("|"))))
+
+
+def main():
+    rows = setup()
+    version = psql("SELECT extversion FROM pg_extension WHERE extname = 'habtm';").strip()
+    print(f"habtm {version}, {RUNS} runs per query, median server execution time")
+    print(f"rows: {rows['words']} words (inflections.tsv x{REPEAT}), "
+          f"{rows['pairs']} pairs (join_tables.tsv x{REPEAT * 10})\n")
+
+    for label, _, query in QUERIES:  # warm the caches once
+        execution_ms(query)
+    times = {label: [] for label, _, _ in QUERIES}
+    for run in range(RUNS):
+        shift = run % len(QUERIES)
+        for label, _, query in QUERIES[shift:] + QUERIES[:shift]:
+            times[label].append(execution_ms(query))
+
+    floors = {"words": statistics.median(times[QUERIES[0][0]]), "pairs": statistics.median(times[QUERIES[4][0]])}
+    print(f"{'query':38} {'median ms':>10} {'spread':>8} {'rows/s':>12} {'x floor':>8}")
+    for label, table, _ in QUERIES:
+        med = statistics.median(times[label])
+        spread = (max(times[label]) - min(times[label])) / med * 100
+        print(f"{label:38} {med:10.1f} {spread:7.0f}% {rows[table] / med * 1000:12,.0f} {med / floors[table]:8.2f}")
+
+    # The rules are compiled once per backend, on first use: a new session pays for it once.
+    first = [execution_ms("SELECT habtm.singularize('people')", warm=False) for _ in range(RUNS)]
+    later = [execution_ms("SELECT habtm.singularize('people')") for _ in range(RUNS)]
+    print(f"\nfirst habtm call in a new backend (compiles the rules): {statistics.median(first):.2f} ms; "
+          f"a later call: {statistics.median(later) * 1000:.0f} µs")
+
+
+if __name__ == "__main__":
+    main()

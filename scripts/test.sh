@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Runs every test tier: style, pure-Rust unit tests (with the Rails vectors and the differential
+# test against real ActiveSupport), #[pg_test]s inside PostgreSQL, and pg_regress against a
+# throwaway cluster with the release build installed. Installs what it needs first.
+# Every tier runs; the exit status is non-zero if any failed.
+source "$(dirname "$0")/lib.sh"
+
+"$REPO/scripts/setup.sh"
+cd "$REPO"
+
+passed=0
+failed=0
+failures=()
+tier() {
+    local name=$1
+    shift
+    log "tier: $name"
+    if "$@"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        failures+=("$name")
+        printf 'tier FAILED: %s\n' "$name" >&2
+    fi
+}
+
+style() {
+    cargo fmt --all --check && cargo clippy --workspace --all-targets -q -- -D warnings
+}
+
+# The vectors are copied from shared/naming so that a clone is self-contained; when shared/ is
+# beside the clone (as in CI), the copies must be identical.
+vectors_in_sync() {
+    local shared="$REPO/../shared/naming"
+    [ -d "$shared" ] || { echo "no $shared beside the clone; using the repository's copies"; return 0; }
+    local f
+    for f in inflections.tsv join_tables.tsv classify_tableize.tsv; do
+        cmp "$shared/$f" "tests/vectors/$f" || return 1
+    done
+    echo "tests/vectors matches $shared"
+}
+
+unit() {
+    cargo test -p habtm-naming
+}
+
+pg_tests() {
+    if is_root; then
+        # PostgreSQL refuses root: pgrx runs the test cluster as `postgres`, whose parent
+        # directory it must own.
+        local dir=/tmp/habtm-pgrx-test
+        mkdir -p "$dir" && chown postgres: "$dir"
+        cargo pgrx test "pg$PG_MAJOR" --runas postgres --pgdata "$dir/data"
+    else
+        cargo pgrx test "pg$PG_MAJOR"
+    fi
+}
+
+regress() {
+    install_extension || return 1
+    local dir out rc=0
+    dir=$(mktemp -d /tmp/habtm-regress.XXXXXX)
+    out=$(mktemp -d /tmp/habtm-regress-out.XXXXXX)
+    cluster_start "$dir"
+    local tests
+    tests=$(sed -e 's/#.*//' -e '/^\s*$/d' tests/pg_regress/schedule)
+    # shellcheck disable=SC2086 # one test name per word
+    "$(dirname "$("$PG_CONFIG" --pgxs)")/../test/regress/pg_regress" \
+        --inputdir=tests/pg_regress --outputdir="$out" \
+        --host="$PGHOST" --port="$PGPORT" --user=postgres --dbname=habtm_regress \
+        $tests || rc=$?
+    if [ $rc -ne 0 ] && [ -f "$out/regression.diffs" ]; then
+        cat "$out/regression.diffs"
+    fi
+    cluster_stop "$dir"
+    rm -rf "$out"
+    return $rc
+}
+
+tier style style
+tier vectors-in-sync vectors_in_sync
+tier unit unit
+tier pg_test pg_tests
+tier pg_regress regress
+
+if [ $failed -gt 0 ]; then
+    printf 'failed tiers: %s\n' "${failures[*]}"
+fi
+printf 'tiers: %d passed, %d failed\n' "$passed" "$failed"
+[ $failed -eq 0 ]
