@@ -10,8 +10,12 @@
 //! - `/i` follows Unicode case folding (`(?i)` here), and the case of untouched letters is kept:
 //!   `PEOPLE` singularizes to `Person` because the irregular rule keeps only the captured `P`.
 //!
-//! All rules are compiled once per process into one [`RegexSet`], so a word is scanned once to
-//! learn which rules match, and only the winning rule is run again to build the result.
+//! All rules are compiled once per process into one [`RegexSet`] per direction, so a word is
+//! scanned once to learn which rules match, and only the winning rule is run again to build the
+//! result. A rule's own [`Regex`] (for its capture groups) is compiled the first time it wins:
+//! Unicode case-insensitive regexes are slow to build, and most rules never win in a session.
+
+use std::sync::OnceLock;
 
 use regex::{Captures, Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
@@ -42,7 +46,23 @@ pub struct CompiledInflections {
 #[derive(Debug)]
 struct RuleList {
     set: RegexSet,
-    rules: Vec<(Regex, String)>,
+    rules: Vec<Rule>,
+}
+
+#[derive(Debug)]
+struct Rule {
+    pattern: String,
+    replacement: String,
+    regex: OnceLock<Regex>,
+}
+
+impl Rule {
+    fn regex(&self) -> &Regex {
+        self.regex.get_or_init(|| {
+            // The same pattern already compiled as part of the RegexSet.
+            build_regex(&self.pattern).expect("a pattern accepted by the RegexSet compiles alone")
+        })
+    }
 }
 
 impl Inflections {
@@ -178,9 +198,12 @@ impl CompiledInflections {
         // Rails' loop would have stopped at.
         match rules.set.matches(word).iter().next() {
             Some(i) => {
-                let (re, replacement) = &rules.rules[i];
-                let caps = re.captures(word).expect("the RegexSet and the Regex agree");
-                replace_first(word, &caps, replacement)
+                let rule = &rules.rules[i];
+                let caps = rule
+                    .regex()
+                    .captures(word)
+                    .expect("the RegexSet and the Regex agree");
+                replace_first(word, &caps, &rule.replacement)
             }
             None => word.to_owned(),
         }
@@ -194,8 +217,12 @@ impl RuleList {
             .build()?;
         let rules = rules
             .iter()
-            .map(|(p, r)| Ok((build_regex(p)?, r.clone())))
-            .collect::<Result<Vec<_>, regex::Error>>()?;
+            .map(|(pattern, replacement)| Rule {
+                pattern: pattern.clone(),
+                replacement: replacement.clone(),
+                regex: OnceLock::new(),
+            })
+            .collect();
         Ok(RuleList { set, rules })
     }
 }

@@ -45,57 +45,70 @@ impl std::error::Error for NameError {}
 /// ```
 pub fn join_table_name(a: &str, b: &str) -> String {
     let (first, second) = if a <= b { (a, b) } else { (b, a) };
-    let joined = format!("{first}\0{second}");
-    collapse_shared_prefix(&joined).replace('\0', "_")
+    let mut joined = String::with_capacity(first.len() + 1 + second.len());
+    joined.push_str(first);
+    joined.push('\0');
+    joined.push_str(second);
+    collapse_shared_prefix(&joined)
 }
 
-/// The `gsub(/^(.*[_.])(.+)\0\1(.+)/, '\1\2_\3')` of [`join_table_name`], without
-/// back-references (which the `regex` crate has no use for): `.` stops at a newline, `^` is any
-/// line start, and each `(…)` is greedy, so the longest shared prefix is tried first.
+/// The `gsub(/^(.*[_.])(.+)\0\1(.+)/, '\1\2_\3').tr("\0", "_")` of [`join_table_name`],
+/// without back-references (which the `regex` crate has no use for): `.` stops at a newline, `^`
+/// is any line start, and each `(…)` is greedy, so the longest shared prefix is tried first.
 fn collapse_shared_prefix(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut done = 0; // bytes of `s` already copied to `out`
     let mut line_start = 0;
-    while line_start <= s.len() {
+    loop {
         let line_end = s[line_start..]
             .find('\n')
             .map_or(s.len(), |i| line_start + i);
         let line = &s[line_start..line_end];
-        if let Some(replacement) = collapse_in_line(line) {
-            out.push_str(&s[done..line_start]);
-            out.push_str(&replacement);
-            done = line_end;
+        match shared_prefix_in_line(line) {
+            // prefix + first part, "_", second part without its copy of the prefix
+            Some((prefix_len, nul)) => {
+                push_nul_as_underscore(&mut out, &line[..nul]);
+                out.push('_');
+                push_nul_as_underscore(&mut out, &line[nul + 1 + prefix_len..]);
+            }
+            None => push_nul_as_underscore(&mut out, line),
         }
+        if line_end == s.len() {
+            return out;
+        }
+        out.push('\n');
         line_start = line_end + 1;
     }
-    out.push_str(&s[done.min(s.len())..]);
-    out
 }
 
 /// One line, anchored at its start: `(.*[_.])` = prefix, `(.+)` = rest of the first name up to a
-/// NUL, then the same prefix again and at least one more character.
-fn collapse_in_line(line: &str) -> Option<String> {
-    let bytes = line.as_bytes();
+/// NUL, then the same prefix again and at least one more character. Returns the prefix length
+/// and the position of that NUL.
+fn shared_prefix_in_line(line: &str) -> Option<(usize, usize)> {
     // `.*[_.]` greedy: the longest prefix ending in `_` or `.` first.
-    for prefix_end in (1..=line.len()).rev() {
-        if !matches!(bytes[prefix_end - 1], b'_' | b'.') {
-            continue;
-        }
-        let prefix = &line[..prefix_end];
+    for (sep, _) in line.rmatch_indices(['_', '.']) {
+        let prefix = &line[..=sep];
         // `(.+)\0` greedy: the last NUL that leaves the first part non-empty first.
-        for nul in (prefix_end + 1..line.len()).rev() {
-            if bytes[nul] != 0 {
-                continue;
-            }
+        for (nul, _) in line
+            .rmatch_indices('\0')
+            .take_while(|&(nul, _)| nul > prefix.len())
+        {
             let rest = &line[nul + 1..];
             if rest.len() > prefix.len() && rest.starts_with(prefix) {
-                let first_part = &line[prefix_end..nul];
-                let second_part = &rest[prefix.len()..];
-                return Some(format!("{prefix}{first_part}_{second_part}"));
+                return Some((prefix.len(), nul));
             }
         }
     }
     None
+}
+
+/// `tr("\0", "_")` while copying.
+fn push_nul_as_underscore(out: &mut String, s: &str) {
+    let mut parts = s.split('\0');
+    out.push_str(parts.next().unwrap_or(""));
+    for part in parts {
+        out.push('_');
+        out.push_str(part);
+    }
 }
 
 /// The column Rails' `create_join_table` makes for a table:
