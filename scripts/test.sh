@@ -45,15 +45,13 @@ unit() {
 }
 
 pg_tests() {
-    if is_root; then
-        # PostgreSQL refuses root: pgrx runs the test cluster as `postgres`, whose parent
-        # directory it must own.
-        local dir=/tmp/habtm-pgrx-test
-        mkdir -p "$dir" && chown postgres: "$dir"
-        cargo pgrx test "pg$PG_MAJOR" --runas postgres --pgdata "$dir/data"
-    else
-        cargo pgrx test "pg$PG_MAJOR"
-    fi
+    # PostgreSQL refuses root, and a user's own cluster could not load an extension installed
+    # without sudo: with --runas, pgrx stages the files, copies them with sudo and runs the test
+    # cluster as `postgres`, which must own the data directory's parent.
+    local dir=/tmp/habtm-pgrx-test
+    as_root mkdir -p "$dir"
+    as_root chown postgres: "$dir"
+    cargo pgrx test "pg$PG_MAJOR" --runas postgres --pgdata "$dir/data"
 }
 
 regress() {
