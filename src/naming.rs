@@ -60,34 +60,28 @@ mod tests {
 
     #[pg_test]
     fn naming_functions_through_sql() {
-        assert_eq!(
-            text("SELECT habtm.join_table_name('projects', 'developers')").as_deref(),
-            Some("developers_projects")
-        );
-        assert_eq!(
-            text("SELECT habtm.join_table_name('papers', 'paper_boxes')").as_deref(),
-            Some("paper_boxes_papers")
-        );
-        assert_eq!(
-            text("SELECT habtm.singularize('people')").as_deref(),
-            Some("person")
-        );
-        assert_eq!(
-            text("SELECT habtm.pluralize('octopus')").as_deref(),
-            Some("octopi")
-        );
-        assert_eq!(
-            text("SELECT habtm.foreign_key('music.artists')").as_deref(),
-            Some("artist_id")
-        );
-        assert_eq!(
-            text("SELECT habtm.tableize('SuperProject')").as_deref(),
-            Some("super_projects")
-        );
-        assert_eq!(
-            text("SELECT habtm.classify('super_projects')").as_deref(),
-            Some("SuperProject")
-        );
+        let cases = [
+            (
+                "join_table_name('projects', 'developers')",
+                "developers_projects",
+            ),
+            (
+                "join_table_name('papers', 'paper_boxes')",
+                "paper_boxes_papers",
+            ),
+            ("singularize('people')", "person"),
+            ("pluralize('octopus')", "octopi"),
+            ("foreign_key('music.artists')", "artist_id"),
+            ("tableize('SuperProject')", "super_projects"),
+            ("classify('super_projects')", "SuperProject"),
+        ];
+        for (call, expected) in cases {
+            assert_eq!(
+                text(&format!("SELECT habtm.{call}")).as_deref(),
+                Some(expected),
+                "{call}"
+            );
+        }
     }
 
     #[pg_test]
