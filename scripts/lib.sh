@@ -42,7 +42,9 @@ cluster_start() {
     as_postgres "$PG_BIN/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 \
         --locale=C.UTF-8 --no-sync >"$dir.initdb.log" 2>&1 \
         || { cat "$dir.initdb.log" >&2; die "initdb failed"; }
-    as_postgres "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/data/server.log" -w -t 60 \
+    # Without RUST_BACKTRACE: pgrx would append a backtrace to the DETAIL of errors it re-raises.
+    as_postgres env -u RUST_BACKTRACE -u RUST_LIB_BACKTRACE \
+        "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/data/server.log" -w -t 60 \
         -o "-c listen_addresses='' -k $dir -p 5432 -c max_parallel_workers_per_gather=0 ${CLUSTER_OPTIONS:-}" \
         start >/dev/null || { as_root cat "$dir/data/server.log" >&2; die "the server did not start"; }
     export PGHOST=$dir PGPORT=5432 PGUSER=postgres

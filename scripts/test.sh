@@ -62,8 +62,9 @@ regress() {
     cluster_start "$dir"
     local tests
     tests=$(sed -e 's/#.*//' -e '/^\s*$/d' tests/pg_regress/schedule)
+    # The server's own client programs first (dump_restore runs pg_dump and psql).
     # shellcheck disable=SC2086 # one test name per word
-    "$(dirname "$("$PG_CONFIG" --pgxs)")/../test/regress/pg_regress" \
+    PATH="$PG_BIN:$PATH" "$(dirname "$("$PG_CONFIG" --pgxs)")/../test/regress/pg_regress" \
         --inputdir=tests/pg_regress --outputdir="$out" \
         --host="$PGHOST" --port="$PGPORT" --user=postgres --dbname=habtm_regress \
         $tests || rc=$?

@@ -17,3 +17,15 @@ COMMENT ON FUNCTION tableize(text) IS
 
 COMMENT ON FUNCTION classify(text) IS
 'ActiveSupport''s classify: table name to class name, schema prefix dropped (super_projects -> SuperProject)';
+
+COMMENT ON FUNCTION create_join_table(regclass, regclass, text, text, text, text, text, boolean) IS
+'Creates the join table Rails'' create_join_table names for a and b (in a''s schema unless table_name has one), with NOT NULL columns typed like the primary keys, foreign keys ON DELETE/UPDATE CASCADE, PRIMARY KEY (a_column, b_column), an index on (b_column, a_column), and registers both directions';
+
+COMMENT ON FUNCTION adopt(regclass, regclass, regclass, text, text, text, text) IS
+'Registers an existing join table (a Rails-made one has no keys): reports NULL ids, orphans and duplicate pairs and changes nothing if there are any, otherwise adds the missing NOT NULLs, pair key, foreign keys and index';
+
+COMMENT ON FUNCTION drop_join_table(regclass) IS
+'Drops a registered join table and its catalog rows';
+
+COMMENT ON FUNCTION forget_dropped_tables() IS
+'Event trigger: removes the catalog rows of join tables, or of their tables, dropped by hand';

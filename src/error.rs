@@ -3,12 +3,14 @@
 //! Every user-facing failure is a [`HabtmError`], raised with [`HabtmError::raise`] under the
 //! SQLSTATE chosen here. (A bare `Err` returned to pgrx would become 22000, a panic XX000.)
 //! Messages follow PostgreSQL's style: lower case, no final period; detail and hint are sentences.
+//! Errors PostgreSQL raises itself (permissions, foreign keys) pass through unchanged.
 
 use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::spi::SpiError;
 use pgrx::{PgLogLevel, PgSqlErrorCode};
 
-/// A user-facing error.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A user-facing error. `argument` is the SQL parameter the caller should change.
+#[derive(Debug)]
 pub enum HabtmError {
     /// A name argument that Rails' naming rules cannot answer for.
     InvalidName {
@@ -16,12 +18,120 @@ pub enum HabtmError {
         argument: &'static str,
         error: habtm_naming::NameError,
     },
+    /// A required argument was NULL.
+    NullArgument {
+        function: &'static str,
+        argument: &'static str,
+    },
+    /// A relation OID that names no relation.
+    NoSuchRelation { argument: &'static str, oid: u32 },
+    /// A relation argument that is not an ordinary or partitioned table.
+    NotATable {
+        argument: &'static str,
+        relation: String,
+        kind: &'static str,
+    },
+    /// A table without a single-column primary key.
+    NoSingleKey {
+        argument: &'static str,
+        relation: String,
+        key_columns: Vec<String>,
+    },
+    /// A temporary table: it disappears at the end of its session without telling the catalog.
+    TemporaryTable {
+        argument: &'static str,
+        relation: String,
+    },
+    /// A name to be created that PostgreSQL would truncate (over 63 bytes).
+    NameTooLong {
+        argument: &'static str,
+        name: String,
+    },
+    /// A name to be created that is empty.
+    EmptyName { argument: &'static str },
+    /// The schema part of `table_name` names no schema.
+    NoSuchSchema {
+        argument: &'static str,
+        schema: String,
+    },
+    /// Both columns of the join table would get the same name.
+    SameColumnNames {
+        column: String,
+        self_association: bool,
+    },
+    /// Both directions of a self-association would get the same name.
+    SameRelationNames { relation: String },
+    /// The table to be created exists already.
+    TableExists { table: String, registered: bool },
+    /// An association name already used by the owner table.
+    RelationTaken { owner: String, relation: String },
+    /// A table that is not in the catalog where a registered join table is needed.
+    NotRegistered { table: String },
+    /// A join table that is in the catalog already.
+    AlreadyRegistered { table: String },
+    /// `adopt` without `a` and `b`, on a table whose sides cannot be read from its foreign keys.
+    SidesUnknown { table: String },
+    /// A column that the join table does not have.
+    NoSuchColumn {
+        argument: &'static str,
+        table: String,
+        column: String,
+    },
+    /// Rows that block `adopt`: NULLs, orphans, duplicate pairs.
+    BlockingRows {
+        table: String,
+        nulls: i64,
+        orphans: i64,
+        duplicate_pairs: i64,
+    },
+    /// An SPI failure inside habtm: a bug, reported as such.
+    Spi(SpiError),
 }
+
+impl From<SpiError> for HabtmError {
+    fn from(e: SpiError) -> Self {
+        HabtmError::Spi(e)
+    }
+}
+
+pub type Result<T> = std::result::Result<T, HabtmError>;
 
 impl HabtmError {
     fn sqlstate(&self) -> PgSqlErrorCode {
+        use PgSqlErrorCode::*;
         match self {
-            HabtmError::InvalidName { .. } => PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            HabtmError::InvalidName { .. } => ERRCODE_INVALID_PARAMETER_VALUE,
+            HabtmError::NullArgument { .. } => ERRCODE_NULL_VALUE_NOT_ALLOWED,
+            HabtmError::NoSuchRelation { .. } => ERRCODE_UNDEFINED_TABLE,
+            HabtmError::NotATable { .. } => ERRCODE_WRONG_OBJECT_TYPE,
+            HabtmError::NoSingleKey { .. } => ERRCODE_INVALID_COLUMN_REFERENCE,
+            HabtmError::TemporaryTable { .. } => ERRCODE_FEATURE_NOT_SUPPORTED,
+            HabtmError::NameTooLong { .. } => ERRCODE_NAME_TOO_LONG,
+            HabtmError::EmptyName { .. } => ERRCODE_INVALID_NAME,
+            HabtmError::NoSuchSchema { .. } => ERRCODE_INVALID_SCHEMA_NAME,
+            HabtmError::SameColumnNames { .. } => ERRCODE_DUPLICATE_COLUMN,
+            HabtmError::SameRelationNames { .. } => ERRCODE_INVALID_PARAMETER_VALUE,
+            HabtmError::TableExists { .. } => ERRCODE_DUPLICATE_TABLE,
+            HabtmError::RelationTaken { .. } | HabtmError::AlreadyRegistered { .. } => {
+                ERRCODE_DUPLICATE_OBJECT
+            }
+            HabtmError::NotRegistered { .. } => ERRCODE_UNDEFINED_OBJECT,
+            HabtmError::SidesUnknown { .. } => ERRCODE_INVALID_PARAMETER_VALUE,
+            HabtmError::NoSuchColumn { .. } => ERRCODE_UNDEFINED_COLUMN,
+            HabtmError::BlockingRows {
+                orphans,
+                duplicate_pairs,
+                ..
+            } => {
+                if *orphans > 0 {
+                    ERRCODE_FOREIGN_KEY_VIOLATION
+                } else if *duplicate_pairs > 0 {
+                    ERRCODE_UNIQUE_VIOLATION
+                } else {
+                    ERRCODE_NOT_NULL_VIOLATION
+                }
+            }
+            HabtmError::Spi(_) => ERRCODE_INTERNAL_ERROR,
         }
     }
 
@@ -34,6 +144,72 @@ impl HabtmError {
                     format!("{argument} {} has no table part", quote_literal(name))
                 }
             },
+            HabtmError::NullArgument { argument, .. } => format!("{argument} must not be NULL"),
+            HabtmError::NoSuchRelation { argument, oid } => {
+                format!("relation with OID {oid}, passed as {argument}, does not exist")
+            }
+            HabtmError::NotATable {
+                argument,
+                relation,
+                kind,
+            } => {
+                format!("{relation}, passed as {argument}, is {kind}, not a table")
+            }
+            HabtmError::NoSingleKey {
+                argument,
+                relation,
+                key_columns,
+            } => match key_columns.len() {
+                0 => format!("table {relation}, passed as {argument}, has no primary key"),
+                _ => format!("table {relation}, passed as {argument}, has a composite primary key"),
+            },
+            HabtmError::TemporaryTable { argument, relation } => {
+                format!("{relation}, passed as {argument}, is a temporary table")
+            }
+            HabtmError::NameTooLong { argument, name } => {
+                format!("{argument} {} is longer than 63 bytes", quote_literal(name))
+            }
+            HabtmError::EmptyName { argument } => format!("{argument} must not be empty"),
+            HabtmError::NoSuchSchema { argument, schema } => {
+                format!(
+                    "schema {} of {argument} does not exist",
+                    quote_literal(schema)
+                )
+            }
+            HabtmError::SameColumnNames { column, .. } => {
+                format!(
+                    "both columns of the join table would be named {}",
+                    quote_literal(column)
+                )
+            }
+            HabtmError::SameRelationNames { relation } => format!(
+                "both directions of the self-association would be named {}",
+                quote_literal(relation)
+            ),
+            HabtmError::TableExists { table, .. } => format!("relation {table} already exists"),
+            HabtmError::RelationTaken { owner, relation } => format!(
+                "{owner} already has an association named {}",
+                quote_literal(relation)
+            ),
+            HabtmError::NotRegistered { table } => format!("{table} is not a habtm join table"),
+            HabtmError::AlreadyRegistered { table } => {
+                format!("{table} is already a habtm join table")
+            }
+            HabtmError::SidesUnknown { table } => {
+                format!("cannot tell which tables {table} joins")
+            }
+            HabtmError::NoSuchColumn {
+                argument,
+                table,
+                column,
+            } => format!(
+                "column {} of {argument} does not exist in {table}",
+                quote_literal(column)
+            ),
+            HabtmError::BlockingRows { table, .. } => {
+                format!("{table} has rows that a join table cannot keep")
+            }
+            HabtmError::Spi(e) => format!("internal error in habtm: {e}"),
         }
     }
 
@@ -43,18 +219,73 @@ impl HabtmError {
                 "Rails takes the text after the last \".\" (trailing dots ignored) as the table name, and there is none."
                     .into(),
             ),
+            HabtmError::NoSingleKey { key_columns, .. } if !key_columns.is_empty() => Some(format!(
+                "Its primary key is ({}); a join table references a single-column key.",
+                key_columns.join(", ")
+            )),
+            HabtmError::TemporaryTable { .. } => Some(
+                "habtm's catalog outlives sessions, and a temporary table vanishes at the end of its session without a trace in it."
+                    .into(),
+            ),
+            HabtmError::BlockingRows { nulls, orphans, duplicate_pairs, .. } => Some(format!(
+                "Rows with a NULL id: {nulls}. Rows whose id has no row to reference: {orphans}. Pairs stored more than once: {duplicate_pairs}."
+            )),
+            _ => None,
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        match self {
+            HabtmError::NoSingleKey { .. } => {
+                Some("Add a single-column primary key to the table.".into())
+            }
+            HabtmError::NameTooLong { .. } => Some(
+                "PostgreSQL would truncate it; pass a shorter name (table_name, a_column or b_column)."
+                    .into(),
+            ),
+            HabtmError::SameColumnNames { self_association: true, .. } => Some(
+                "A self-association needs two column names and two relation names, for example: a_column => 'user_id', b_column => 'friend_id', a_relation => 'friends', b_relation => 'friend_of'."
+                    .into(),
+            ),
+            HabtmError::SameColumnNames { .. } => {
+                Some("Pass a_column and b_column with two different names.".into())
+            }
+            HabtmError::SameRelationNames { .. } => {
+                Some("Pass a_relation and b_relation with two different names.".into())
+            }
+            HabtmError::TableExists { registered: true, .. } => {
+                Some("Pass if_not_exists => true to reuse it.".into())
+            }
+            HabtmError::TableExists { registered: false, .. } => Some(
+                "Pass another table_name, or register the existing table with habtm.adopt.".into(),
+            ),
+            HabtmError::RelationTaken { .. } => {
+                Some("Pass a_relation or b_relation to name this association differently.".into())
+            }
+            HabtmError::NotRegistered { .. } => Some(
+                "habtm.associations lists the registered join tables; habtm.adopt registers one."
+                    .into(),
+            ),
+            HabtmError::SidesUnknown { .. } => Some(
+                "It has no two foreign keys to read them from: pass a and b, the tables it joins."
+                    .into(),
+            ),
+            HabtmError::BlockingRows { .. } => {
+                Some("Delete or fix those rows, then call habtm.adopt again.".into())
+            }
+            _ => None,
         }
     }
 
     fn function(&self) -> &'static str {
         match self {
-            HabtmError::InvalidName { function, .. } => function,
+            HabtmError::InvalidName { function, .. }
+            | HabtmError::NullArgument { function, .. } => function,
+            _ => "habtm",
         }
     }
-}
 
-impl HabtmError {
-    /// Raises the error as a PostgreSQL `ERROR` with its SQLSTATE, message, detail and the
+    /// Raises the error as a PostgreSQL `ERROR` with its SQLSTATE, message, detail, hint and the
     /// caller's location. Does not return: PostgreSQL aborts the statement.
     #[track_caller]
     pub fn raise(self) -> ! {
@@ -62,8 +293,23 @@ impl HabtmError {
         if let Some(detail) = self.detail() {
             report = report.set_detail(detail);
         }
+        if let Some(hint) = self.hint() {
+            report = report.set_hint(hint);
+        }
         report.report(PgLogLevel::ERROR);
         unreachable!("an ERROR report does not return")
+    }
+}
+
+/// Unwraps a result at the SQL edge, raising the error.
+pub trait OrRaise<T> {
+    fn or_raise(self) -> T;
+}
+
+impl<T> OrRaise<T> for Result<T> {
+    #[track_caller]
+    fn or_raise(self) -> T {
+        self.unwrap_or_else(|e| e.raise())
     }
 }
 
@@ -87,6 +333,28 @@ mod tests {
         assert_eq!(
             e.sqlstate(),
             PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE
+        );
+    }
+
+    #[test]
+    fn blocking_rows_report_the_first_kind_of_problem() {
+        let e = |nulls, orphans, duplicate_pairs| HabtmError::BlockingRows {
+            table: "t".into(),
+            nulls,
+            orphans,
+            duplicate_pairs,
+        };
+        assert_eq!(
+            e(1, 1, 1).sqlstate(),
+            PgSqlErrorCode::ERRCODE_FOREIGN_KEY_VIOLATION
+        );
+        assert_eq!(
+            e(1, 0, 1).sqlstate(),
+            PgSqlErrorCode::ERRCODE_UNIQUE_VIOLATION
+        );
+        assert_eq!(
+            e(1, 0, 0).sqlstate(),
+            PgSqlErrorCode::ERRCODE_NOT_NULL_VIOLATION
         );
     }
 }

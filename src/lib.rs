@@ -4,13 +4,21 @@
 //! The SQL surface is grouped by module; pure logic (Rails' naming rules) lives in the
 //! `habtm-naming` crate and is wrapped here.
 
+mod catalog;
+mod ddl;
 mod error;
 mod naming;
+mod regclass;
 
 pgrx::pg_module_magic!();
 
-// Schema privileges first; COMMENT ON for every public function once they all exist.
+// Schema privileges and the catalog first; COMMENT ON for every public object at the end.
 pgrx::extension_sql_file!("../sql/grants.sql", name = "grants", bootstrap);
+pgrx::extension_sql_file!(
+    "../sql/catalog.sql",
+    name = "catalog",
+    requires = ["grants"]
+);
 pgrx::extension_sql_file!("../sql/comments.sql", name = "comments", finalize);
 
 /// Required by `cargo pgrx test`.

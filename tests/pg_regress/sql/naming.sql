@@ -62,6 +62,7 @@ SELECT p.proname, p.provolatile, p.proisstrict, p.proparallel,
        pg_get_function_arguments(p.oid) AS args, pg_get_function_result(p.oid) AS result,
        obj_description(p.oid, 'pg_proc') IS NOT NULL AS has_comment
   FROM pg_proc p WHERE p.pronamespace = 'habtm'::regnamespace
+   AND p.proname IN ('join_table_name', 'singularize', 'pluralize', 'foreign_key', 'tableize', 'classify')
  ORDER BY p.proname COLLATE "C";
 
 -- Independent of search_path, and usable by an ordinary role.

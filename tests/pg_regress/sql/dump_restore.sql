@@ -1,0 +1,35 @@
+-- pg_dump and restore into a fresh database keep the join tables, their rows and the catalog.
+-- (scripts/test.sh puts the server's own pg_dump first on PATH; pg_regress exports PGHOST etc.)
+\set SHOW_CONTEXT never
+\set regress_db :DBNAME
+CREATE DATABASE habtm_dump_source;
+CREATE DATABASE habtm_dump_target;
+\c habtm_dump_source
+CREATE EXTENSION habtm;
+CREATE SCHEMA "Shop";
+CREATE TABLE "Shop".orders (id uuid PRIMARY KEY);
+CREATE TABLE "Shop".products (sku text PRIMARY KEY);
+CREATE TABLE users (id int PRIMARY KEY);
+SELECT habtm.create_join_table('"Shop".orders', '"Shop".products');
+SELECT habtm.create_join_table('users', 'users', table_name => 'follows', a_column => 'follower_id',
+                               b_column => 'followed_id', a_relation => 'following', b_relation => 'followers');
+INSERT INTO "Shop".orders VALUES ('00000000-0000-0000-0000-000000000001');
+INSERT INTO "Shop".products VALUES ('apple'), ('pear');
+INSERT INTO "Shop".orders_products VALUES ('00000000-0000-0000-0000-000000000001', 'apple'),
+                                          ('00000000-0000-0000-0000-000000000001', 'pear');
+INSERT INTO users VALUES (1), (2);
+INSERT INTO follows VALUES (1, 2);
+\! pg_dump --no-owner habtm_dump_source | psql -X -q -v ON_ERROR_STOP=1 -d habtm_dump_target > /dev/null && echo restored
+\c habtm_dump_target
+SELECT owner, relation, target, join_table, owner_column, target_column
+  FROM habtm.associations ORDER BY join_table::text COLLATE "C", relation COLLATE "C";
+SELECT * FROM "Shop".orders_products ORDER BY 2;
+SELECT * FROM follows;
+-- Still keyed and cascading after the restore, and the catalog still follows drops.
+DELETE FROM "Shop".products WHERE sku = 'pear';
+SELECT count(*) AS links_left FROM "Shop".orders_products;
+SELECT habtm.drop_join_table('follows');
+SELECT count(*) AS registered FROM habtm.join_tables;
+\c :regress_db
+DROP DATABASE habtm_dump_source;
+DROP DATABASE habtm_dump_target;
