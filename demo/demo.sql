@@ -63,3 +63,37 @@ SELECT habtm.singularize(NULL) AS singularize_null, habtm.join_table_name('a', N
 \set ON_ERROR_STOP off
 SELECT habtm.foreign_key('music..') AS trailing_dots_too;
 SELECT habtm.foreign_key('..');
+
+\set ON_ERROR_STOP on
+\set VERBOSITY default
+
+-- 6. Join tables, named as Rails names them, with the keys Rails leaves out.
+SELECT habtm.create_join_table('developers', 'projects');
+\d developers_projects
+SELECT habtm.create_join_table('music.artists', 'music.albums');
+-- A self-association names both columns and both directions.
+SELECT habtm.create_join_table('people', 'people', table_name => 'friendships',
+       a_column => 'person_id', b_column => 'friend_id', a_relation => 'friends', b_relation => 'friend_of');
+
+-- 7. A join table made by Rails' create_join_table (no key, no index, no foreign key) is adopted
+--    once its rows are clean.
+CREATE TABLE catalog_categories_products (catalog_category_id bigint NOT NULL, catalog_product_id bigint NOT NULL);
+INSERT INTO catalog_categories VALUES (1), (2);
+INSERT INTO catalog_products VALUES (10);
+INSERT INTO catalog_categories_products VALUES (1, 10), (1, 10), (3, 10);
+\set ON_ERROR_STOP off
+SELECT habtm.adopt('catalog_categories_products', 'catalog_categories', 'catalog_products');
+\set ON_ERROR_STOP on
+DELETE FROM catalog_categories_products WHERE catalog_category_id = 3;
+DELETE FROM catalog_categories_products WHERE ctid <> (SELECT min(ctid) FROM catalog_categories_products);
+SELECT habtm.adopt('catalog_categories_products', 'catalog_categories', 'catalog_products');
+
+-- 8. The catalog: one row per direction, addressed as (owner, relation).
+SELECT owner, relation, target, join_table, owner_column, target_column
+  FROM habtm.associations ORDER BY owner::text COLLATE "C", relation COLLATE "C";
+
+-- 9. Dropping a table by hand keeps the catalog honest.
+DROP TABLE music.albums CASCADE;
+SELECT count(*) AS music_associations FROM habtm.associations WHERE join_table::text LIKE 'music.%';
+SELECT habtm.drop_join_table('friendships');
+SELECT owner, relation FROM habtm.associations ORDER BY owner::text COLLATE "C", relation COLLATE "C";
