@@ -209,3 +209,4 @@ SELECT count(*) AS undocumented FROM pg_proc
 
 \c :regress_db
 DROP DATABASE habtm_join_tables;
+DROP ROLE habtm_user;
