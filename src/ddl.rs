@@ -192,6 +192,65 @@ fn display(client: &SpiClient<'_>, table: pg_sys::Oid) -> Result<String> {
     Ok(row.get::<String>(1)?.unwrap_or_default())
 }
 
+/// The association names seen from a and from b (defaults: the other table's name), checked
+/// for emptiness, for a self-association's two directions, and against the catalog.
+fn claim_relations(
+    client: &SpiClient<'_>,
+    a: &Side,
+    b: &Side,
+    a_relation: Option<&str>,
+    b_relation: Option<&str>,
+) -> Result<(String, String)> {
+    let a_relation = a_relation.map_or_else(|| b.name.clone(), str::to_owned);
+    let b_relation = b_relation.map_or_else(|| a.name.clone(), str::to_owned);
+    if a_relation.is_empty() {
+        return Err(HabtmError::EmptyName {
+            argument: "a_relation",
+        });
+    }
+    if b_relation.is_empty() {
+        return Err(HabtmError::EmptyName {
+            argument: "b_relation",
+        });
+    }
+    if a.oid == b.oid && a_relation == b_relation {
+        return Err(HabtmError::SameRelationNames {
+            relation: a_relation,
+        });
+    }
+    catalog::check_relation_free(client, a.oid, &a.display, &a_relation)?;
+    catalog::check_relation_free(client, b.oid, &b.display, &b_relation)?;
+    Ok((a_relation, b_relation))
+}
+
+/// Writes the catalog row of a join table between `a` and `b`.
+#[allow(clippy::too_many_arguments)]
+fn register(
+    client: &mut SpiClient<'_>,
+    join_table: pg_sys::Oid,
+    a: &Side,
+    b: &Side,
+    a_column: &str,
+    b_column: &str,
+    a_relation: &str,
+    b_relation: &str,
+) -> Result<()> {
+    catalog::register(
+        client,
+        &Registration {
+            join_table,
+            a: a.oid,
+            b: b.oid,
+            a_column,
+            b_column,
+            a_key: &a.key,
+            b_key: &b.key,
+            a_relation,
+            b_relation,
+        },
+    )
+}
+
 /// Creates a join table for `a` and `b` the way Rails' `create_join_table` names it, with the
 /// keys, foreign keys and index Rails leaves out, and registers both directions.
 #[allow(clippy::too_many_arguments)] // the SQL signature of API §2
@@ -228,30 +287,13 @@ fn create_join_table(
             };
             let a_column = a_column.map_or_else(|| foreign_key_of(&a), |c| Ok(c.to_owned()))?;
             let b_column = b_column.map_or_else(|| foreign_key_of(&b), |c| Ok(c.to_owned()))?;
-            let a_relation = a_relation.map_or_else(|| b.name.clone(), str::to_owned);
-            let b_relation = b_relation.map_or_else(|| a.name.clone(), str::to_owned);
             check_identifier("table_name", &table)?;
             check_identifier("a_column", &a_column)?;
             check_identifier("b_column", &b_column)?;
-            if a_relation.is_empty() {
-                return Err(HabtmError::EmptyName {
-                    argument: "a_relation",
-                });
-            }
-            if b_relation.is_empty() {
-                return Err(HabtmError::EmptyName {
-                    argument: "b_relation",
-                });
-            }
             if a_column == b_column {
                 return Err(HabtmError::SameColumnNames {
                     column: a_column,
                     self_association,
-                });
-            }
-            if self_association && a_relation == b_relation {
-                return Err(HabtmError::SameRelationNames {
-                    relation: a_relation,
                 });
             }
 
@@ -280,8 +322,7 @@ fn create_join_table(
                     registered,
                 });
             }
-            catalog::check_relation_free(client, a.oid, &a.display, &a_relation)?;
-            catalog::check_relation_free(client, b.oid, &b.display, &b_relation)?;
+            let (a_relation, b_relation) = claim_relations(client, &a, &b, a_relation, b_relation)?;
 
             let schema_name = schema_name(client, schema)?;
             let qualified = quote_qualified_identifier(&schema_name, &table);
@@ -312,19 +353,15 @@ fn create_join_table(
             let join_table = relation_in(client, schema, &table)?
                 .expect("the table was created by the statement above");
 
-            catalog::register(
+            register(
                 client,
-                &Registration {
-                    join_table,
-                    a: a.oid,
-                    b: b.oid,
-                    a_column: &a_column,
-                    b_column: &b_column,
-                    a_key: &a.key,
-                    b_key: &b.key,
-                    a_relation: &a_relation,
-                    b_relation: &b_relation,
-                },
+                join_table,
+                &a,
+                &b,
+                &a_column,
+                &b_column,
+                &a_relation,
+                &b_relation,
             )?;
             Ok(RegClass(join_table))
         })
@@ -608,19 +645,15 @@ fn adopt(
             if !added.is_empty() {
                 pgrx::notice!("habtm.adopt added to {shown}: {}", added.join(", "));
             }
-            catalog::register(
+            register(
                 client,
-                &Registration {
-                    join_table: join.0,
-                    a: a.oid,
-                    b: b.oid,
-                    a_column: &a_column,
-                    b_column: &b_column,
-                    a_key: &a.key,
-                    b_key: &b.key,
-                    a_relation: &a_relation,
-                    b_relation: &b_relation,
-                },
+                join.0,
+                &a,
+                &b,
+                &a_column,
+                &b_column,
+                &a_relation,
+                &b_relation,
             )?;
             Ok(join)
         })

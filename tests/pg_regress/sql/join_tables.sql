@@ -9,22 +9,9 @@ CREATE DATABASE habtm_join_tables;
 CREATE EXTENSION habtm;
 
 -- What a join table looks like: its columns, keys and indexes, in a stable text form.
-CREATE FUNCTION describe(t regclass) RETURNS TABLE (item text) LANGUAGE sql AS $$
-  SELECT item FROM (
-    SELECT format('column %s %s%s%s', quote_ident(attname), format_type(atttypid, atttypmod),
-                  CASE WHEN attnotnull THEN ' not null' ELSE '' END,
-                  CASE WHEN attcollation <> 0 AND attcollation <> (SELECT typcollation FROM pg_type WHERE oid = atttypid)
-                       THEN ' collate ' || attcollation::regcollation ELSE '' END)
-      FROM pg_attribute WHERE attrelid = t AND attnum > 0 AND NOT attisdropped
-    UNION ALL
-    SELECT format('%s %s', CASE contype WHEN 'p' THEN 'primary key' WHEN 'f' THEN 'foreign key' ELSE 'unique' END,
-                  regexp_replace(pg_get_constraintdef(oid), '^(PRIMARY KEY|FOREIGN KEY|UNIQUE) ', ''))
-      FROM pg_constraint WHERE conrelid = t
-    UNION ALL
-    SELECT 'index ' || regexp_replace(pg_get_indexdef(indexrelid), '^.* USING ', '')
-      FROM pg_index WHERE indrelid = t AND NOT indisprimary AND NOT indisunique
-  ) AS s(item) ORDER BY item COLLATE "C"
-$$;
+-- describe(table): its columns, keys and indexes as stable text (scripts/test.sh runs from the
+-- repository root).
+\i tests/pg_regress/describe.psql
 -- How many join tables are registered and how many relations exist: unchanged after each error.
 CREATE FUNCTION state() RETURNS text LANGUAGE sql AS $$
     SELECT format('%s registered, %s relations', (SELECT count(*) FROM habtm.join_tables),
