@@ -29,3 +29,28 @@ COMMENT ON FUNCTION drop_join_table(regclass) IS
 
 COMMENT ON FUNCTION forget_dropped_tables() IS
 'Event trigger: removes the catalog rows of join tables, or of their tables, dropped by hand';
+
+COMMENT ON FUNCTION add(regclass, text, "any", "any") IS
+'Links owner row id to each of targets in one statement; existing links and repeated ids are ignored; returns the links created (Rails <<, LoopBack add)';
+COMMENT ON FUNCTION remove(regclass, text, "any", "any") IS
+'Unlinks owner row id from each of targets; the rows stay; returns the links removed (Rails delete, LoopBack remove)';
+COMMENT ON FUNCTION "replace"(regclass, text, "any", "any") IS
+'Makes the targets of owner row id exactly targets, by difference, in one statement; returns links added plus removed (Rails collection= / ids=)';
+COMMENT ON FUNCTION clear(regclass, text, "any") IS
+'Unlinks every target of owner row id; returns the links removed (Rails clear)';
+COMMENT ON FUNCTION destroy(regclass, text, "any", "any") IS
+'Deletes the associated target rows (all, or those of targets) with a real DELETE, so their triggers and cascades run; returns the rows deleted';
+COMMENT ON FUNCTION "create"(regclass, text, "any", jsonb) IS
+'Inserts one target row from attributes (column defaults for the rest), links it to owner row id, returns the new row as jsonb';
+COMMENT ON FUNCTION "count"(regclass, text, "any") IS
+'The number of targets linked to owner row id (Rails size)';
+COMMENT ON FUNCTION "exists"(regclass, text, "any", "any") IS
+'Whether target is linked to owner row id (Rails exists?(id))';
+COMMENT ON FUNCTION find(regclass, text, "any", "any") IS
+'The associated target row as jsonb; SQLSTATE P0002 when it is not associated (Rails find(id), LoopBack findById)';
+COMMENT ON FUNCTION ids(regclass, text, "any") IS
+'The ids linked to owner row id, ascending, as a jsonb array (Rails collection_singular_ids)';
+COMMENT ON FUNCTION unassociated(regclass, text) IS
+'The owner rows without any link in this association, as jsonb, by key';
+COMMENT ON FUNCTION collection(regclass, text, "any", jsonb) IS
+'The associated target rows as jsonb, filtered with LoopBack''s filter: where (equality, neq, gt, gte, lt, lte, inq, nin, between, like, ilike, and, or), order, limit, skip/offset, fields';

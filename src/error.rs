@@ -84,6 +84,46 @@ pub enum HabtmError {
         orphans: i64,
         duplicate_pairs: i64,
     },
+    /// `(owner, relation)` names no association.
+    UnknownRelation {
+        owner: String,
+        relation: String,
+        existing: Option<String>,
+    },
+    /// An id whose type cannot become the key's type.
+    WrongKeyType {
+        argument: &'static str,
+        given: String,
+        key: String,
+        table: String,
+    },
+    /// `targets` that is not an array.
+    NotAnArray {
+        argument: &'static str,
+        given: String,
+    },
+    /// The owner row does not exist.
+    MissingRow {
+        table: String,
+        id: String,
+        writing: bool,
+    },
+    /// `find` of a target that is not associated with the owner.
+    NotAssociated {
+        target: String,
+        target_id: String,
+        owner: String,
+        owner_id: String,
+    },
+    /// A JSON argument of the wrong shape.
+    BadJson {
+        argument: &'static str,
+        reason: String,
+    },
+    /// A column that the table does not have.
+    UnknownColumn { table: String, column: String },
+    /// A filter operator LoopBack does not define.
+    UnknownOperator { operator: String },
     /// An SPI failure inside habtm: a bug, reported as such.
     Spi(SpiError),
 }
@@ -131,6 +171,18 @@ impl HabtmError {
                     ERRCODE_NOT_NULL_VIOLATION
                 }
             }
+            HabtmError::UnknownRelation { .. } => ERRCODE_UNDEFINED_OBJECT,
+            HabtmError::WrongKeyType { .. } | HabtmError::NotAnArray { .. } => {
+                ERRCODE_DATATYPE_MISMATCH
+            }
+            HabtmError::MissingRow { writing: true, .. } => ERRCODE_FOREIGN_KEY_VIOLATION,
+            HabtmError::MissingRow { writing: false, .. } | HabtmError::NotAssociated { .. } => {
+                ERRCODE_NO_DATA_FOUND
+            }
+            HabtmError::BadJson { .. } | HabtmError::UnknownOperator { .. } => {
+                ERRCODE_INVALID_PARAMETER_VALUE
+            }
+            HabtmError::UnknownColumn { .. } => ERRCODE_UNDEFINED_COLUMN,
             HabtmError::Spi(_) => ERRCODE_INTERNAL_ERROR,
         }
     }
@@ -209,6 +261,41 @@ impl HabtmError {
             HabtmError::BlockingRows { table, .. } => {
                 format!("{table} has rows that a join table cannot keep")
             }
+            HabtmError::UnknownRelation {
+                owner, relation, ..
+            } => format!(
+                "{owner} has no association named {}",
+                quote_literal(relation)
+            ),
+            HabtmError::WrongKeyType {
+                argument,
+                given,
+                key,
+                table,
+            } => format!("{argument} has type {given}, but the key of {table} has type {key}"),
+            HabtmError::NotAnArray { argument, given } => {
+                format!("{argument} must be an array, not {given}")
+            }
+            HabtmError::MissingRow { table, id, .. } => {
+                format!("{table} has no row with key {}", quote_literal(id))
+            }
+            HabtmError::NotAssociated {
+                target,
+                target_id,
+                owner,
+                owner_id,
+            } => format!(
+                "{target} {} is not associated with {owner} {}",
+                quote_literal(target_id),
+                quote_literal(owner_id)
+            ),
+            HabtmError::BadJson { argument, reason } => format!("{argument} {reason}"),
+            HabtmError::UnknownColumn { table, column } => {
+                format!("column {} of {table} does not exist", quote_literal(column))
+            }
+            HabtmError::UnknownOperator { operator } => {
+                format!("unknown filter operator {}", quote_literal(operator))
+            }
             HabtmError::Spi(e) => format!("internal error in habtm: {e}"),
         }
     }
@@ -273,6 +360,16 @@ impl HabtmError {
             HabtmError::BlockingRows { .. } => {
                 Some("Delete or fix those rows, then call habtm.adopt again.".into())
             }
+            HabtmError::UnknownRelation { existing: Some(list), .. } => {
+                Some(format!("Its associations are: {list}."))
+            }
+            HabtmError::UnknownRelation { existing: None, .. } => Some(
+                "It has no associations; habtm.create_join_table or habtm.adopt registers one."
+                    .into(),
+            ),
+            HabtmError::UnknownOperator { .. } => Some(
+                "Operators: neq, gt, gte, lt, lte, inq, nin, between, like, nlike, ilike, nilike; and, or.".into(),
+            ),
             _ => None,
         }
     }

@@ -8,6 +8,9 @@ mod catalog;
 mod ddl;
 mod error;
 mod naming;
+mod ops;
+mod polymorphic;
+mod query;
 mod regclass;
 
 pgrx::pg_module_magic!();

@@ -1,0 +1,732 @@
+//! SQL surface §3: working with an association, addressed as `(owner regclass, relation text)`.
+//!
+//! Every call is set-based: one catalog lookup, at most a few checks, and one statement for the
+//! whole id array, whatever its length (Rails fires one INSERT per record). Ids arrive in their
+//! own types (arguments declared `"any"`, see `polymorphic.rs`). Functions run as the caller and,
+//! unlike the DDL functions, with the caller's `search_path`: their statements fire the user's
+//! own triggers, which must see the path they were written for. The SQL generated here is
+//! qualified throughout (`pg_catalog.` functions, `OPERATOR(pg_catalog.=)`), and table and type
+//! names are read (`regclass`, `format_type`) under the same path they are executed in.
+//! Identifiers come quoted from the catalog, values travel as `$n` parameters.
+
+use pgrx::datum::DatumWithOid;
+use pgrx::pg_sys;
+use pgrx::prelude::*;
+use pgrx::spi::SpiClient;
+use pgrx::JsonB;
+
+use crate::error::{HabtmError, OrRaise, Result};
+use crate::polymorphic::AnyValue;
+use crate::query::Filter;
+use crate::regclass::RegClass;
+
+/// One direction of a registered association, with every name quoted for SQL.
+pub struct Association {
+    pub join_table: String,
+    pub owner: String,
+    pub target: String,
+    pub owner_column: String,
+    pub target_column: String,
+    pub owner_key: String,
+    pub target_key: String,
+    owner_type: pg_sys::Oid,
+    pub owner_type_sql: String,
+    target_type: pg_sys::Oid,
+    pub target_type_sql: String,
+}
+
+impl Association {
+    /// Reads `(owner, relation)` from the catalog, or explains which relations exist.
+    pub fn find(client: &SpiClient<'_>, owner: RegClass, relation: &str) -> Result<Association> {
+        let row = client
+            .select(
+                "SELECT a.join_table::pg_catalog.text, a.owner::pg_catalog.text, a.target::pg_catalog.text,
+                        pg_catalog.quote_ident(a.owner_column), pg_catalog.quote_ident(a.target_column),
+                        pg_catalog.quote_ident(a.owner_key), pg_catalog.quote_ident(a.target_key),
+                        oc.atttypid, pg_catalog.format_type(oc.atttypid, oc.atttypmod),
+                        tc.atttypid, pg_catalog.format_type(tc.atttypid, tc.atttypmod)
+                   FROM habtm.associations a
+                   JOIN pg_catalog.pg_attribute oc ON oc.attrelid OPERATOR(pg_catalog.=) a.join_table
+                    AND oc.attname OPERATOR(pg_catalog.=) a.owner_column
+                   JOIN pg_catalog.pg_attribute tc ON tc.attrelid OPERATOR(pg_catalog.=) a.join_table
+                    AND tc.attname OPERATOR(pg_catalog.=) a.target_column
+                  WHERE a.owner OPERATOR(pg_catalog.=) $1 AND a.relation OPERATOR(pg_catalog.=) $2",
+                Some(1),
+                &[owner.into(), relation.into()],
+            )?
+            .first();
+        if row.is_empty() {
+            return Err(unknown_relation(client, owner, relation)?);
+        }
+        let text = |i| -> Result<String> { Ok(row.get::<String>(i)?.unwrap_or_default()) };
+        Ok(Association {
+            join_table: text(1)?,
+            owner: text(2)?,
+            target: text(3)?,
+            owner_column: text(4)?,
+            target_column: text(5)?,
+            owner_key: text(6)?,
+            target_key: text(7)?,
+            owner_type: row.get(8)?.unwrap_or(pg_sys::InvalidOid),
+            owner_type_sql: text(9)?,
+            target_type: row.get(10)?.unwrap_or(pg_sys::InvalidOid),
+            target_type_sql: text(11)?,
+        })
+    }
+
+    /// `CAST($n AS <owner key type>)`.
+    pub fn owner_param(&self, n: usize) -> String {
+        format!("CAST(${n} AS {})", self.owner_type_sql)
+    }
+
+    /// `CAST($n AS <target key type>)`.
+    fn target_param(&self, n: usize) -> String {
+        format!("CAST(${n} AS {})", self.target_type_sql)
+    }
+
+    /// `CAST($n AS <target key type>[])`.
+    fn targets_param(&self, n: usize) -> String {
+        format!("CAST(${n} AS {}[])", self.target_type_sql)
+    }
+}
+
+/// The error for an unknown `(owner, relation)`, with the owner's relations as a hint.
+fn unknown_relation(client: &SpiClient<'_>, owner: RegClass, relation: &str) -> Result<HabtmError> {
+    let row = client
+        .select(
+            "SELECT $1::pg_catalog.regclass::pg_catalog.text,
+                    (SELECT pg_catalog.string_agg(pg_catalog.quote_literal(relation), ', ' ORDER BY relation)
+                       FROM habtm.associations WHERE owner OPERATOR(pg_catalog.=) $1)",
+            Some(1),
+            &[owner.into()],
+        )?
+        .first();
+    Ok(HabtmError::UnknownRelation {
+        owner: row.get::<String>(1)?.unwrap_or_default(),
+        relation: relation.to_owned(),
+        existing: row.get::<String>(2)?,
+    })
+}
+
+/// Ids are accepted in the key's type, in a type with an implicit cast to it (`int` for a
+/// `bigint` key), as another integer type (`bigint` for an `int` key; out-of-range values fail),
+/// or as text read by the key type's input function (an untyped literal such as `'bob'` or
+/// `'{1,2}'`). Anything else (`1.5` for an `int` key) is a wrong key type; `targets` must be an
+/// array or such a literal.
+fn check_type(
+    client: &SpiClient<'_>,
+    given: pg_sys::Oid,
+    key: pg_sys::Oid,
+    array: bool,
+    argument: &'static str,
+    table: &str,
+) -> Result<()> {
+    if given == key && !array {
+        return Ok(());
+    }
+    let row = client
+        .select(
+            "SELECT t.oid IN ('pg_catalog.text'::pg_catalog.regtype, 'pg_catalog.varchar'::pg_catalog.regtype,
+                              'pg_catalog.name'::pg_catalog.regtype),
+                    t.typcategory OPERATOR(pg_catalog.=) 'A',
+                    (SELECT COALESCE(NULLIF(e.typbasetype, 0), e.oid)
+                              OPERATOR(pg_catalog.=) COALESCE(NULLIF(k.typbasetype, 0), k.oid)
+                            OR EXISTS (SELECT FROM pg_catalog.pg_cast c
+                                        WHERE c.castsource OPERATOR(pg_catalog.=) COALESCE(NULLIF(e.typbasetype, 0), e.oid)
+                                          AND c.casttarget OPERATOR(pg_catalog.=) COALESCE(NULLIF(k.typbasetype, 0), k.oid)
+                                          AND (c.castcontext OPERATOR(pg_catalog.=) 'i'
+                                               OR (c.castcontext OPERATOR(pg_catalog.=) 'a'
+                                                   AND c.castsource IN ('pg_catalog.int2'::pg_catalog.regtype,
+                                                                        'pg_catalog.int4'::pg_catalog.regtype,
+                                                                        'pg_catalog.int8'::pg_catalog.regtype))))
+                       FROM pg_catalog.pg_type e, pg_catalog.pg_type k
+                      WHERE e.oid OPERATOR(pg_catalog.=) CASE WHEN $3 THEN t.typelem ELSE t.oid END
+                        AND k.oid OPERATOR(pg_catalog.=) $2),
+                    pg_catalog.format_type($1, NULL), pg_catalog.format_type($2, NULL)
+               FROM pg_catalog.pg_type t WHERE t.oid OPERATOR(pg_catalog.=) $1",
+            Some(1),
+            &[given.into(), key.into(), array.into()],
+        )?
+        .first();
+    let flag = |i| -> Result<bool> { Ok(row.get::<bool>(i)?.unwrap_or(false)) };
+    let (text_input, is_array, compatible) = (flag(1)?, flag(2)?, flag(3)?);
+    if text_input {
+        return Ok(());
+    }
+    let given = row.get::<String>(4)?.unwrap_or_default();
+    let key = row.get::<String>(5)?.unwrap_or_default();
+    if array && !is_array {
+        return Err(HabtmError::NotAnArray { argument, given });
+    }
+    if compatible {
+        return Ok(());
+    }
+    let given = if array {
+        given.trim_end_matches("[]").to_owned()
+    } else {
+        given
+    };
+    Err(HabtmError::WrongKeyType {
+        argument,
+        given,
+        key,
+        table: table.to_owned(),
+    })
+}
+
+/// Checks the arguments of a call: types, NULL elements, and that the owner row exists.
+fn check_call(
+    client: &SpiClient<'_>,
+    a: &Association,
+    id: &AnyValue,
+    targets: Option<&AnyValue>,
+    missing_owner: fn(String, String) -> HabtmError,
+) -> Result<()> {
+    check_type(client, id.type_oid(), a.owner_type, false, "id", &a.owner)?;
+    if let Some(t) = targets {
+        check_type(
+            client,
+            t.type_oid(),
+            a.target_type,
+            true,
+            "targets",
+            &a.target,
+        )?;
+    }
+    let mut args: Vec<DatumWithOid> = vec![id.param()];
+    let null_element = match targets {
+        Some(t) => {
+            args.push(t.param());
+            format!(
+                "pg_catalog.array_position({}, NULL) IS NOT NULL",
+                a.targets_param(2)
+            )
+        }
+        None => "false".into(),
+    };
+    let row = client
+        .select(
+            &format!(
+                "SELECT EXISTS (SELECT FROM {owner} o WHERE o.{key} OPERATOR(pg_catalog.=) {id}), {null_element},
+                        CAST($1 AS pg_catalog.text)",
+                owner = a.owner,
+                key = a.owner_key,
+                id = a.owner_param(1),
+            ),
+            Some(1),
+            &args,
+        )?
+        .first();
+    if row.get::<bool>(2)?.unwrap_or(false) {
+        return Err(HabtmError::NullArgument {
+            function: "habtm",
+            argument: "an element of targets",
+        });
+    }
+    if !row.get::<bool>(1)?.unwrap_or(false) {
+        return Err(missing_owner(
+            a.owner.clone(),
+            row.get::<String>(3)?.unwrap_or_default(),
+        ));
+    }
+    Ok(())
+}
+
+fn writer_missing_owner(table: String, id: String) -> HabtmError {
+    HabtmError::MissingRow {
+        table,
+        id,
+        writing: true,
+    }
+}
+
+fn reader_missing_owner(table: String, id: String) -> HabtmError {
+    HabtmError::MissingRow {
+        table,
+        id,
+        writing: false,
+    }
+}
+
+fn required<T>(argument: &'static str, value: Option<T>) -> Result<T> {
+    value.ok_or(HabtmError::NullArgument {
+        function: "habtm",
+        argument,
+    })
+}
+
+/// Looks up the association and checks the call; runs `body` with what it needs.
+fn with_association<R>(
+    owner: Option<RegClass>,
+    relation: Option<&str>,
+    id: Option<AnyValue>,
+    targets: Option<Option<AnyValue>>,
+    writing: bool,
+    body: impl FnOnce(&mut SpiClient<'_>, &Association, &AnyValue, Option<&AnyValue>) -> Result<R>,
+) -> Result<R> {
+    let owner = required("owner", owner)?;
+    let relation = required("relation", relation)?;
+    let id = required("id", id)?;
+    let targets = match targets {
+        Some(t) => Some(required("targets", t)?),
+        None => None,
+    };
+    Spi::connect_mut(|client| {
+        let a = Association::find(client, owner, relation)?;
+        let missing = if writing {
+            writer_missing_owner
+        } else {
+            reader_missing_owner
+        };
+        check_call(client, &a, &id, targets.as_ref(), missing)?;
+        body(client, &a, &id, targets.as_ref())
+    })
+}
+
+/// Runs a statement whose result is one bigint.
+fn count_of(client: &mut SpiClient<'_>, sql: &str, args: &[DatumWithOid<'_>]) -> Result<i64> {
+    let row = client.update(sql, Some(1), args)?.first();
+    Ok(row.get::<i64>(1)?.unwrap_or(0))
+}
+
+/// Links `id` to each of `targets`; existing links and repeated ids are ignored. Returns the
+/// number of links created. (Rails `<<`, LoopBack `add`.)
+#[pg_extern(volatile, name = "add")]
+fn add_links(
+    owner: Option<RegClass>,
+    relation: Option<&str>,
+    id: Option<AnyValue>,
+    targets: Option<AnyValue>,
+) -> i64 {
+    with_association(
+        owner,
+        relation,
+        id,
+        Some(targets),
+        true,
+        |client, a, id, targets| {
+            let targets = targets.expect("checked");
+            count_of(
+                client,
+                &format!(
+                    "WITH added AS (
+                    INSERT INTO {j} ({oc}, {tc})
+                    SELECT DISTINCT {id}, t FROM pg_catalog.unnest({targets}) AS t ORDER BY 2
+                    ON CONFLICT DO NOTHING RETURNING 1)
+                 SELECT pg_catalog.count(*) FROM added",
+                    j = a.join_table,
+                    oc = a.owner_column,
+                    tc = a.target_column,
+                    id = a.owner_param(1),
+                    targets = a.targets_param(2),
+                ),
+                &[id.param(), targets.param()],
+            )
+        },
+    )
+    .or_raise()
+}
+
+/// Unlinks `id` from each of `targets`; the rows themselves stay. Returns the links removed.
+/// (Rails `delete`, LoopBack `remove`.)
+#[pg_extern(volatile, name = "remove")]
+fn remove_links(
+    owner: Option<RegClass>,
+    relation: Option<&str>,
+    id: Option<AnyValue>,
+    targets: Option<AnyValue>,
+) -> i64 {
+    with_association(
+        owner,
+        relation,
+        id,
+        Some(targets),
+        true,
+        |client, a, id, targets| {
+            let targets = targets.expect("checked");
+            count_of(
+                client,
+                &format!(
+                    "WITH removed AS (
+                    DELETE FROM {j} WHERE {oc} OPERATOR(pg_catalog.=) {id}
+                      AND {tc} OPERATOR(pg_catalog.=) ANY ({targets}) RETURNING 1)
+                 SELECT pg_catalog.count(*) FROM removed",
+                    j = a.join_table,
+                    oc = a.owner_column,
+                    tc = a.target_column,
+                    id = a.owner_param(1),
+                    targets = a.targets_param(2),
+                ),
+                &[id.param(), targets.param()],
+            )
+        },
+    )
+    .or_raise()
+}
+
+/// Makes the set of `id`'s links exactly `targets`, by difference, in one statement. Returns
+/// links added plus links removed. (Rails `collection=` / `ids=`.)
+#[pg_extern(volatile, name = "replace")]
+fn replace_links(
+    owner: Option<RegClass>,
+    relation: Option<&str>,
+    id: Option<AnyValue>,
+    targets: Option<AnyValue>,
+) -> i64 {
+    with_association(owner, relation, id, Some(targets), true, |client, a, id, targets| {
+        let targets = targets.expect("checked");
+        count_of(
+            client,
+            &format!(
+                "WITH removed AS (
+                    DELETE FROM {j} WHERE {oc} OPERATOR(pg_catalog.=) {id}
+                      AND NOT ({tc} OPERATOR(pg_catalog.=) ANY ({targets})) RETURNING 1),
+                 added AS (
+                    INSERT INTO {j} ({oc}, {tc})
+                    SELECT DISTINCT {id}, t FROM pg_catalog.unnest({targets}) AS t ORDER BY 2
+                    ON CONFLICT DO NOTHING RETURNING 1)
+                 SELECT (SELECT pg_catalog.count(*) FROM removed) + (SELECT pg_catalog.count(*) FROM added)",
+                j = a.join_table,
+                oc = a.owner_column,
+                tc = a.target_column,
+                id = a.owner_param(1),
+                targets = a.targets_param(2),
+            ),
+            &[id.param(), targets.param()],
+        )
+    })
+    .or_raise()
+}
+
+/// Unlinks everything from `id`. Returns the links removed. (Rails `clear`.)
+#[pg_extern(volatile, name = "clear")]
+fn clear_links(owner: Option<RegClass>, relation: Option<&str>, id: Option<AnyValue>) -> i64 {
+    with_association(owner, relation, id, None, true, |client, a, id, _| {
+        count_of(
+            client,
+            &format!(
+                "WITH removed AS (DELETE FROM {j} WHERE {oc} OPERATOR(pg_catalog.=) {id} RETURNING 1)
+                 SELECT pg_catalog.count(*) FROM removed",
+                j = a.join_table,
+                oc = a.owner_column,
+                id = a.owner_param(1),
+            ),
+            &[id.param()],
+        )
+    })
+    .or_raise()
+}
+
+/// Deletes the associated target rows themselves — all of them, or those of `targets` that are
+/// associated — with a real DELETE, so their own triggers and cascades run (the join rows go by
+/// the foreign key's cascade, other owners' links too). Returns the rows deleted.
+#[pg_extern(volatile, name = "destroy")]
+fn destroy_targets(
+    owner: Option<RegClass>,
+    relation: Option<&str>,
+    id: Option<AnyValue>,
+    targets: default!(Option<AnyValue>, "NULL"),
+) -> i64 {
+    with_association(owner, relation, id, None, true, |client, a, id, _| {
+        if let Some(t) = &targets {
+            check_type(
+                client,
+                t.type_oid(),
+                a.target_type,
+                true,
+                "targets",
+                &a.target,
+            )?;
+        }
+        let (only, args) = match &targets {
+            Some(t) => (
+                format!(
+                    "AND t.{tk} OPERATOR(pg_catalog.=) ANY ({})",
+                    a.targets_param(2),
+                    tk = a.target_key
+                ),
+                vec![id.param(), t.param()],
+            ),
+            None => (String::new(), vec![id.param()]),
+        };
+        count_of(
+            client,
+            &format!(
+                "WITH destroyed AS (
+                    DELETE FROM {target} t WHERE t.{tk} IN
+                      (SELECT j.{tc} FROM {j} j WHERE j.{oc} OPERATOR(pg_catalog.=) {id}) {only}
+                    RETURNING 1)
+                 SELECT pg_catalog.count(*) FROM destroyed",
+                target = a.target,
+                tk = a.target_key,
+                j = a.join_table,
+                oc = a.owner_column,
+                tc = a.target_column,
+                id = a.owner_param(1),
+            ),
+            &args,
+        )
+    })
+    .or_raise()
+}
+
+/// Inserts one target row from `attributes` (column defaults for the rest), links it to `id`,
+/// and returns the new row. (Rails / LoopBack `create`.)
+#[pg_extern(volatile, name = "create")]
+fn create_target(
+    owner: Option<RegClass>,
+    relation: Option<&str>,
+    id: Option<AnyValue>,
+    attributes: Option<JsonB>,
+) -> JsonB {
+    let attributes = required("attributes", attributes).or_raise();
+    with_association(owner, relation, id, None, true, |client, a, id, _| {
+        let serde_json::Value::Object(fields) = &attributes.0 else {
+            return Err(HabtmError::BadJson {
+                argument: "attributes",
+                reason: "must be a JSON object of column names and values".into(),
+            });
+        };
+        let columns = crate::query::columns_of(client, &a.target)?;
+        let mut names = Vec::with_capacity(fields.len());
+        for key in fields.keys() {
+            if !columns.contains_key(key) {
+                return Err(HabtmError::UnknownColumn { table: a.target.clone(), column: key.clone() });
+            }
+            names.push(pgrx::spi::quote_identifier(key));
+        }
+        let insert = if names.is_empty() {
+            format!("INSERT INTO {} DEFAULT VALUES RETURNING *", a.target)
+        } else {
+            format!(
+                "INSERT INTO {target} ({list}) SELECT {values}
+                   FROM pg_catalog.jsonb_populate_record(NULL::{target}, $2) r RETURNING *",
+                target = a.target,
+                list = names.join(", "),
+                values = names.iter().map(|n| format!("r.{n}")).collect::<Vec<_>>().join(", "),
+            )
+        };
+        let row = client
+            .update(
+                &format!(
+                    "WITH created AS ({insert}),
+                          linked AS (INSERT INTO {j} ({oc}, {tc}) SELECT {id}, c.{tk} FROM created c)
+                     SELECT pg_catalog.to_jsonb(c) FROM created c",
+                    j = a.join_table,
+                    oc = a.owner_column,
+                    tc = a.target_column,
+                    tk = a.target_key,
+                    id = a.owner_param(1),
+                ),
+                Some(1),
+                &[id.param(), JsonB(attributes.0.clone()).into()],
+            )?
+            .first();
+        Ok(row.get::<JsonB>(1)?.unwrap_or(JsonB(serde_json::Value::Null)))
+    })
+    .or_raise()
+}
+
+/// The number of targets linked to `id`. (Rails `size`.)
+#[pg_extern(stable, name = "count")]
+fn count_links(owner: Option<RegClass>, relation: Option<&str>, id: Option<AnyValue>) -> i64 {
+    with_association(owner, relation, id, None, false, |client, a, id, _| {
+        count_of(
+            client,
+            &format!(
+                "SELECT pg_catalog.count(*) FROM {j} WHERE {oc} OPERATOR(pg_catalog.=) {id}",
+                j = a.join_table,
+                oc = a.owner_column,
+                id = a.owner_param(1),
+            ),
+            &[id.param()],
+        )
+    })
+    .or_raise()
+}
+
+/// Whether `target` is linked to `id`. (Rails `exists?(id)`.)
+#[pg_extern(stable, name = "exists")]
+fn link_exists(
+    owner: Option<RegClass>,
+    relation: Option<&str>,
+    id: Option<AnyValue>,
+    target: Option<AnyValue>,
+) -> bool {
+    let target = required("target", target).or_raise();
+    with_association(owner, relation, id, None, false, |client, a, id, _| {
+        check_type(
+            client,
+            target.type_oid(),
+            a.target_type,
+            false,
+            "target",
+            &a.target,
+        )?;
+        let row = client
+            .select(
+                &format!(
+                    "SELECT EXISTS (SELECT FROM {j} WHERE {oc} OPERATOR(pg_catalog.=) {id}
+                                       AND {tc} OPERATOR(pg_catalog.=) {t})",
+                    j = a.join_table,
+                    oc = a.owner_column,
+                    tc = a.target_column,
+                    id = a.owner_param(1),
+                    t = a.target_param(2),
+                ),
+                Some(1),
+                &[id.param(), target.param()],
+            )?
+            .first();
+        Ok(row.get::<bool>(1)?.unwrap_or(false))
+    })
+    .or_raise()
+}
+
+/// The associated target row `target`, or an error (P0002) when it is not associated.
+/// (Rails `find(id)`, LoopBack `findById`.)
+#[pg_extern(stable, name = "find")]
+fn find_target(
+    owner: Option<RegClass>,
+    relation: Option<&str>,
+    id: Option<AnyValue>,
+    target: Option<AnyValue>,
+) -> JsonB {
+    let target = required("target", target).or_raise();
+    with_association(owner, relation, id, None, false, |client, a, id, _| {
+        check_type(client, target.type_oid(), a.target_type, false, "target", &a.target)?;
+        let row = client
+            .select(
+                &format!(
+                    "SELECT pg_catalog.to_jsonb(t), CAST($2 AS pg_catalog.text), CAST($1 AS pg_catalog.text)
+                       FROM (SELECT 1) AS one
+                       LEFT JOIN ({target} t JOIN {j} j ON j.{tc} OPERATOR(pg_catalog.=) t.{tk}
+                                  AND j.{oc} OPERATOR(pg_catalog.=) {id})
+                         ON t.{tk} OPERATOR(pg_catalog.=) {t}",
+                    target = a.target,
+                    j = a.join_table,
+                    oc = a.owner_column,
+                    tc = a.target_column,
+                    tk = a.target_key,
+                    id = a.owner_param(1),
+                    t = a.target_param(2),
+                ),
+                Some(1),
+                &[id.param(), target.param()],
+            )?
+            .first();
+        match row.get::<JsonB>(1)? {
+            Some(found) => Ok(found),
+            None => Err(HabtmError::NotAssociated {
+                target: a.target.clone(),
+                target_id: row.get::<String>(2)?.unwrap_or_default(),
+                owner: a.owner.clone(),
+                owner_id: row.get::<String>(3)?.unwrap_or_default(),
+            }),
+        }
+    })
+    .or_raise()
+}
+
+/// The ids linked to `id`, ascending, as a JSON array (Rails `collection_singular_ids`).
+#[pg_extern(stable, name = "ids")]
+fn linked_ids(owner: Option<RegClass>, relation: Option<&str>, id: Option<AnyValue>) -> JsonB {
+    with_association(owner, relation, id, None, false, |client, a, id, _| {
+        let row = client
+            .select(
+                &format!(
+                    "SELECT COALESCE(pg_catalog.jsonb_agg({tc} ORDER BY {tc}), '[]')
+                       FROM {j} WHERE {oc} OPERATOR(pg_catalog.=) {id}",
+                    j = a.join_table,
+                    oc = a.owner_column,
+                    tc = a.target_column,
+                    id = a.owner_param(1),
+                ),
+                Some(1),
+                &[id.param()],
+            )?
+            .first();
+        Ok(row.get::<JsonB>(1)?.unwrap_or(JsonB(serde_json::json!([]))))
+    })
+    .or_raise()
+}
+
+/// The owner rows that have no link at all in this association, ordered by key.
+#[pg_extern(stable, name = "unassociated")]
+fn unassociated_owners(
+    owner: Option<RegClass>,
+    relation: Option<&str>,
+) -> SetOfIterator<'static, JsonB> {
+    let run = || -> Result<Vec<JsonB>> {
+        let owner = required("owner", owner)?;
+        let relation = required("relation", relation)?;
+        Spi::connect(|client| {
+            let a = Association::find(client, owner, relation)?;
+            let rows = client.select(
+                &format!(
+                    "SELECT pg_catalog.to_jsonb(o) FROM {owner} o
+                      WHERE NOT EXISTS (SELECT FROM {j} j WHERE j.{oc} OPERATOR(pg_catalog.=) o.{ok})
+                      ORDER BY o.{ok}",
+                    owner = a.owner,
+                    j = a.join_table,
+                    oc = a.owner_column,
+                    ok = a.owner_key,
+                ),
+                None,
+                &[],
+            )?;
+            let mut out = Vec::new();
+            for row in rows {
+                if let Some(v) = row.get::<JsonB>(1)? {
+                    out.push(v);
+                }
+            }
+            Ok(out)
+        })
+    };
+    SetOfIterator::new(run().or_raise())
+}
+
+/// The associated rows as JSON objects, filtered, ordered and paged with LoopBack's filter
+/// (`where`, `order`, `limit`, `skip`/`offset`, `fields`); see `query.rs`.
+#[pg_extern(stable, name = "collection")]
+fn collection_rows(
+    owner: Option<RegClass>,
+    relation: Option<&str>,
+    id: Option<AnyValue>,
+    filter: default!(Option<JsonB>, "'{}'"),
+) -> SetOfIterator<'static, JsonB> {
+    let filter = required("filter", filter).or_raise();
+    let rows =
+        with_association(owner, relation, id, None, false, |client, a, id, _| {
+            let columns = crate::query::columns_of(client, &a.target)?;
+            let filter = Filter::parse(&filter.0, &a.target, &columns)?.with_key(&a.target_key);
+            let compiled = filter.compile(2);
+            let sql =
+                format!(
+            "SELECT {select} FROM {target} t JOIN {j} j ON j.{tc} OPERATOR(pg_catalog.=) t.{tk}
+              WHERE j.{oc} OPERATOR(pg_catalog.=) {id}{where_} {order} {limit}",
+            select = compiled.select,
+            target = a.target,
+            j = a.join_table,
+            tc = a.target_column,
+            tk = a.target_key,
+            oc = a.owner_column,
+            id = a.owner_param(1),
+            where_ = compiled.where_clause.map(|w| format!(" AND ({w})")).unwrap_or_default(),
+            order = compiled.order_by,
+            limit = compiled.limit_offset,
+        );
+            let mut args: Vec<DatumWithOid> = vec![id.param()];
+            args.extend(compiled.params.iter().map(|p| p.as_str().into()));
+            let mut out = Vec::new();
+            for row in client.select(&sql, None, &args)? {
+                if let Some(v) = row.get::<JsonB>(1)? {
+                    out.push(v);
+                }
+            }
+            Ok(out)
+        })
+        .or_raise();
+    SetOfIterator::new(rows)
+}
