@@ -7,6 +7,7 @@
 mod catalog;
 mod ddl;
 mod error;
+mod jsonb;
 mod naming;
 mod ops;
 mod polymorphic;

@@ -16,6 +16,7 @@ use pgrx::spi::SpiClient;
 use pgrx::JsonB;
 
 use crate::error::{HabtmError, OrRaise, Result};
+use crate::jsonb::RawJsonb;
 use crate::polymorphic::AnyValue;
 use crate::query::Filter;
 use crate::regclass::RegClass;
@@ -656,8 +657,8 @@ fn linked_ids(owner: Option<RegClass>, relation: Option<&str>, id: Option<AnyVal
 fn unassociated_owners(
     owner: Option<RegClass>,
     relation: Option<&str>,
-) -> SetOfIterator<'static, JsonB> {
-    let run = || -> Result<Vec<JsonB>> {
+) -> SetOfIterator<'static, RawJsonb> {
+    let run = || -> Result<Vec<RawJsonb>> {
         let owner = required("owner", owner)?;
         let relation = required("relation", relation)?;
         Spi::connect(|client| {
@@ -677,7 +678,7 @@ fn unassociated_owners(
             )?;
             let mut out = Vec::new();
             for row in rows {
-                if let Some(v) = row.get::<JsonB>(1)? {
+                if let Some(v) = row.get::<RawJsonb>(1)? {
                     out.push(v);
                 }
             }
@@ -695,7 +696,7 @@ fn collection_rows(
     relation: Option<&str>,
     id: Option<AnyValue>,
     filter: default!(Option<JsonB>, "'{}'"),
-) -> SetOfIterator<'static, JsonB> {
+) -> SetOfIterator<'static, RawJsonb> {
     let filter = required("filter", filter).or_raise();
     let rows =
         with_association(owner, relation, id, None, false, |client, a, id, _| {
@@ -721,7 +722,7 @@ fn collection_rows(
             args.extend(compiled.params.iter().map(|p| p.as_str().into()));
             let mut out = Vec::new();
             for row in client.select(&sql, None, &args)? {
-                if let Some(v) = row.get::<JsonB>(1)? {
+                if let Some(v) = row.get::<RawJsonb>(1)? {
                     out.push(v);
                 }
             }
