@@ -97,3 +97,27 @@ DROP TABLE music.albums CASCADE;
 SELECT count(*) AS music_associations FROM habtm.associations WHERE join_table::text LIKE 'music.%';
 SELECT habtm.drop_join_table('friendships');
 SELECT owner, relation FROM habtm.associations ORDER BY owner::text COLLATE "C", relation COLLATE "C";
+
+-- 10. Working with an association: Dynomite's seeds, text ids.
+CREATE TABLE users (id text PRIMARY KEY);
+CREATE TABLE groups (id text PRIMARY KEY, name text);
+INSERT INTO users VALUES ('bob'), ('kevin');
+INSERT INTO groups VALUES ('group-red', 'Red'), ('group-green', 'Green'), ('group-blue', 'Blue');
+SELECT habtm.create_join_table('users', 'groups');
+SELECT habtm.add('users', 'groups', 'bob', ARRAY['group-red', 'group-green']) AS bob_added,
+       habtm.add('users', 'groups', 'kevin', '{group-red}') AS kevin_added;
+SELECT habtm.ids('users', 'groups', 'bob') AS bob, habtm.ids('groups', 'users', 'group-red') AS red_members;
+SELECT * FROM habtm.collection('users', 'groups', 'bob', '{"where": {"name": {"like": "G%"}}, "fields": ["id", "name"]}');
+-- destroy deletes bob's groups themselves: kevin's link to group-red goes with them.
+SELECT habtm.destroy('users', 'groups', 'bob') AS destroyed;
+SELECT habtm.ids('users', 'groups', 'kevin') AS kevin_after_destroy, (SELECT array_agg(id ORDER BY id) FROM groups) AS groups_left;
+SELECT habtm.replace('users', 'groups', 'kevin', ARRAY['group-blue']) AS replaced,
+       habtm.create('users', 'groups', 'bob', '{"id": "group-new", "name": "New"}') AS created;
+SELECT * FROM habtm.unassociated('groups', 'users');
+-- Rails' developer.projects with integer ids, a typo, and a wrong type.
+INSERT INTO developers (name) VALUES ('ann');
+INSERT INTO projects (title) VALUES ('apollo'), ('borealis');
+SELECT habtm.replace('developers', 'projects', 1, '{1,2}') AS replaced, habtm.count('developers', 'projects', 1) AS projects;
+\set ON_ERROR_STOP off
+SELECT habtm.add('developers', 'projets', 1, ARRAY[1]);
+SELECT habtm.add('developers', 'projects', 1, ARRAY[1.5]);

@@ -731,3 +731,106 @@ fn collection_rows(
         .or_raise();
     SetOfIterator::new(rows)
 }
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use pgrx::prelude::*;
+
+    fn one<T: FromDatum + IntoDatum>(query: &str) -> T {
+        Spi::get_one::<T>(query)
+            .expect("query runs")
+            .expect("a value")
+    }
+
+    fn sqlstate_of(statement: &str) -> String {
+        Spi::run(
+            "CREATE OR REPLACE FUNCTION pg_temp.sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS $$
+             BEGIN EXECUTE q; RETURN '00000'; EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END $$",
+        )
+        .expect("helper created");
+        Spi::get_one_with_args::<String>("SELECT pg_temp.sqlstate_of($1)", &[statement.into()])
+            .expect("helper runs")
+            .expect("a SQLSTATE")
+    }
+
+    fn setup() {
+        Spi::run(
+            "CREATE TABLE developers (id bigint PRIMARY KEY);
+             CREATE TABLE projects (id uuid PRIMARY KEY, title text);
+             INSERT INTO developers VALUES (1), (2);
+             INSERT INTO projects SELECT ('00000000-0000-0000-0000-' || lpad(i::text, 12, '0'))::uuid, 'p' || i
+               FROM generate_series(1, 5) i;
+             SELECT habtm.create_join_table('developers', 'projects');",
+        )
+        .expect("setup");
+    }
+
+    #[pg_test]
+    fn add_replace_remove_round_trip() {
+        setup();
+        let ids = "ARRAY(SELECT id FROM projects WHERE title IN ('p1', 'p2', 'p3'))";
+        assert_eq!(
+            one::<i64>(&format!(
+                "SELECT habtm.add('developers', 'projects', 1, {ids})"
+            )),
+            3
+        );
+        assert_eq!(
+            one::<i64>(&format!(
+                "SELECT habtm.add('developers', 'projects', 1, {ids})"
+            )),
+            0
+        );
+        assert_eq!(one::<i64>("SELECT habtm.count('projects', 'developers', '00000000-0000-0000-0000-000000000001')"), 1);
+        let replaced = one::<i64>(
+            "SELECT habtm.replace('developers', 'projects', 1, ARRAY(SELECT id FROM projects WHERE title IN ('p3', 'p4')))",
+        );
+        assert_eq!(replaced, 3, "p1 and p2 removed, p4 added");
+        assert_eq!(
+            one::<String>("SELECT habtm.ids('developers', 'projects', 1)::text"),
+            r#"["00000000-0000-0000-0000-000000000003", "00000000-0000-0000-0000-000000000004"]"#
+        );
+        assert_eq!(
+            one::<i64>(
+                "SELECT habtm.remove('developers', 'projects', 1, ARRAY(SELECT id FROM projects))"
+            ),
+            2
+        );
+        assert_eq!(
+            one::<i64>("SELECT count(*) FROM projects"),
+            5,
+            "remove keeps the rows"
+        );
+    }
+
+    #[pg_test]
+    fn bad_input_has_its_sqlstate_and_changes_nothing() {
+        setup();
+        assert_eq!(
+            sqlstate_of("SELECT habtm.add('developers', 'projets', 1, ARRAY[]::uuid[])"),
+            "42704"
+        );
+        assert_eq!(
+            sqlstate_of("SELECT habtm.add('developers', 'projects', NULL::int, ARRAY[]::uuid[])"),
+            "22004"
+        );
+        assert_eq!(
+            sqlstate_of("SELECT habtm.add('developers', 'projects', 1, ARRAY[1, 2])"),
+            "42804"
+        );
+        assert_eq!(
+            sqlstate_of("SELECT habtm.add('developers', 'projects', 7, ARRAY[]::uuid[])"),
+            "23503"
+        );
+        assert_eq!(
+            sqlstate_of("SELECT habtm.count('developers', 'projects', 7)"),
+            "P0002"
+        );
+        assert_eq!(
+            sqlstate_of("SELECT habtm.collection('developers', 'projects', 1, '{\"where\": {\"nope\": 1}}')"),
+            "42703"
+        );
+        assert_eq!(one::<i64>("SELECT count(*) FROM developers_projects"), 0);
+    }
+}
