@@ -666,16 +666,7 @@ fn adopt(
 mod tests {
     use pgrx::prelude::*;
 
-    fn sqlstate_of(statement: &str) -> String {
-        Spi::run(
-            "CREATE OR REPLACE FUNCTION pg_temp.sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-             BEGIN EXECUTE q; RETURN '00000'; EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END $$",
-        )
-        .expect("helper created");
-        Spi::get_one_with_args::<String>("SELECT pg_temp.sqlstate_of($1)", &[statement.into()])
-            .expect("helper runs")
-            .expect("a SQLSTATE")
-    }
+    use crate::testing::sqlstate_of;
 
     fn count(query: &str) -> i64 {
         Spi::get_one::<i64>(query)

@@ -13,6 +13,8 @@ mod ops;
 mod polymorphic;
 mod query;
 mod regclass;
+#[cfg(any(test, feature = "pg_test"))]
+mod testing;
 
 pgrx::pg_module_magic!();
 

@@ -123,18 +123,17 @@ mod tests {
 
     #[pg_test]
     fn foreign_key_error_has_sqlstate_22023() {
-        Spi::run(
-            "CREATE FUNCTION pg_temp.sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-             BEGIN EXECUTE q; RETURN '00000'; EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END $$",
-        )
-        .expect("helper created");
         for name in ["", ".", "..."] {
-            let q = format!("SELECT pg_temp.sqlstate_of('SELECT habtm.foreign_key(''{name}'')')");
-            assert_eq!(text(&q).as_deref(), Some("22023"), "foreign_key({name:?})");
+            let q = format!("SELECT habtm.foreign_key('{name}')");
+            assert_eq!(
+                crate::testing::sqlstate_of(&q),
+                "22023",
+                "foreign_key({name:?})"
+            );
         }
         assert_eq!(
-            text("SELECT pg_temp.sqlstate_of('SELECT habtm.foreign_key(''a.'')')").as_deref(),
-            Some("00000")
+            crate::testing::sqlstate_of("SELECT habtm.foreign_key('a.')"),
+            "00000"
         );
     }
 }

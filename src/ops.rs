@@ -75,6 +75,37 @@ impl Association {
         })
     }
 
+    /// Fills a statement template in one pass (a name that itself contains `{oc}` stays as it
+    /// is): `{j}` join table, `{oc}`/`{tc}` its owner/target columns, `{owner}`/`{target}` the
+    /// tables, `{ok}`/`{tk}` their keys, `{id}` = `$1` as the owner key's type, `{targets}` =
+    /// `$2` as an array of the target key's type, `{target_id}` = `$2` as the target key's type.
+    pub fn render(&self, template: &str) -> String {
+        let mut out = String::with_capacity(template.len() + 128);
+        let mut rest = template;
+        while let Some(start) = rest.find('{') {
+            out.push_str(&rest[..start]);
+            let after = &rest[start..];
+            let end = after.find('}').map_or(after.len(), |e| e + 1);
+            let value = match &after[..end] {
+                "{j}" => self.join_table.clone(),
+                "{oc}" => self.owner_column.clone(),
+                "{tc}" => self.target_column.clone(),
+                "{owner}" => self.owner.clone(),
+                "{target}" => self.target.clone(),
+                "{ok}" => self.owner_key.clone(),
+                "{tk}" => self.target_key.clone(),
+                "{id}" => self.owner_param(1),
+                "{targets}" => self.targets_param(2),
+                "{target_id}" => self.target_param(2),
+                other => other.to_owned(), // not a placeholder: `'{}'`, JSON, …
+            };
+            out.push_str(&value);
+            rest = &after[end..];
+        }
+        out.push_str(rest);
+        out
+    }
+
     /// `CAST($n AS <owner key type>)`.
     pub fn owner_param(&self, n: usize) -> String {
         format!("CAST(${n} AS {})", self.owner_type_sql)
@@ -284,6 +315,31 @@ fn with_association<R>(
     })
 }
 
+/// A call whose result is one bigint from one statement: `template` (see
+/// [`Association::render`]) with `$1` the id and, when `targets` is given, `$2` the targets.
+fn counted(
+    owner: Option<RegClass>,
+    relation: Option<&str>,
+    id: Option<AnyValue>,
+    targets: Option<Option<AnyValue>>,
+    writing: bool,
+    template: &str,
+) -> i64 {
+    with_association(
+        owner,
+        relation,
+        id,
+        targets,
+        writing,
+        |client, a, id, targets| {
+            let mut args = vec![id.param()];
+            args.extend(targets.map(AnyValue::param));
+            count_of(client, &a.render(template), &args)
+        },
+    )
+    .or_raise()
+}
+
 /// Runs a statement whose result is one bigint.
 fn count_of(client: &mut SpiClient<'_>, sql: &str, args: &[DatumWithOid<'_>]) -> Result<i64> {
     let row = client.update(sql, Some(1), args)?.first();
@@ -299,33 +355,18 @@ fn add_links(
     id: Option<AnyValue>,
     targets: Option<AnyValue>,
 ) -> i64 {
-    with_association(
+    counted(
         owner,
         relation,
         id,
         Some(targets),
         true,
-        |client, a, id, targets| {
-            let targets = targets.expect("checked");
-            count_of(
-                client,
-                &format!(
-                    "WITH added AS (
-                    INSERT INTO {j} ({oc}, {tc})
-                    SELECT DISTINCT {id}, t FROM pg_catalog.unnest({targets}) AS t ORDER BY 2
-                    ON CONFLICT DO NOTHING RETURNING 1)
-                 SELECT pg_catalog.count(*) FROM added",
-                    j = a.join_table,
-                    oc = a.owner_column,
-                    tc = a.target_column,
-                    id = a.owner_param(1),
-                    targets = a.targets_param(2),
-                ),
-                &[id.param(), targets.param()],
-            )
-        },
+        "WITH added AS (
+            INSERT INTO {j} ({oc}, {tc})
+            SELECT DISTINCT {id}, t FROM pg_catalog.unnest({targets}) AS t ORDER BY 2
+            ON CONFLICT DO NOTHING RETURNING 1)
+         SELECT pg_catalog.count(*) FROM added",
     )
-    .or_raise()
 }
 
 /// Unlinks `id` from each of `targets`; the rows themselves stay. Returns the links removed.
@@ -337,32 +378,17 @@ fn remove_links(
     id: Option<AnyValue>,
     targets: Option<AnyValue>,
 ) -> i64 {
-    with_association(
+    counted(
         owner,
         relation,
         id,
         Some(targets),
         true,
-        |client, a, id, targets| {
-            let targets = targets.expect("checked");
-            count_of(
-                client,
-                &format!(
-                    "WITH removed AS (
-                    DELETE FROM {j} WHERE {oc} OPERATOR(pg_catalog.=) {id}
-                      AND {tc} OPERATOR(pg_catalog.=) ANY ({targets}) RETURNING 1)
-                 SELECT pg_catalog.count(*) FROM removed",
-                    j = a.join_table,
-                    oc = a.owner_column,
-                    tc = a.target_column,
-                    id = a.owner_param(1),
-                    targets = a.targets_param(2),
-                ),
-                &[id.param(), targets.param()],
-            )
-        },
+        "WITH removed AS (
+            DELETE FROM {j} WHERE {oc} OPERATOR(pg_catalog.=) {id}
+              AND {tc} OPERATOR(pg_catalog.=) ANY ({targets}) RETURNING 1)
+         SELECT pg_catalog.count(*) FROM removed",
     )
-    .or_raise()
 }
 
 /// Makes the set of `id`'s links exactly `targets`, by difference, in one statement. Returns
@@ -374,48 +400,35 @@ fn replace_links(
     id: Option<AnyValue>,
     targets: Option<AnyValue>,
 ) -> i64 {
-    with_association(owner, relation, id, Some(targets), true, |client, a, id, targets| {
-        let targets = targets.expect("checked");
-        count_of(
-            client,
-            &format!(
-                "WITH removed AS (
-                    DELETE FROM {j} WHERE {oc} OPERATOR(pg_catalog.=) {id}
-                      AND NOT ({tc} OPERATOR(pg_catalog.=) ANY ({targets})) RETURNING 1),
-                 added AS (
-                    INSERT INTO {j} ({oc}, {tc})
-                    SELECT DISTINCT {id}, t FROM pg_catalog.unnest({targets}) AS t ORDER BY 2
-                    ON CONFLICT DO NOTHING RETURNING 1)
-                 SELECT (SELECT pg_catalog.count(*) FROM removed) + (SELECT pg_catalog.count(*) FROM added)",
-                j = a.join_table,
-                oc = a.owner_column,
-                tc = a.target_column,
-                id = a.owner_param(1),
-                targets = a.targets_param(2),
-            ),
-            &[id.param(), targets.param()],
-        )
-    })
-    .or_raise()
+    counted(
+        owner,
+        relation,
+        id,
+        Some(targets),
+        true,
+        "WITH removed AS (
+            DELETE FROM {j} WHERE {oc} OPERATOR(pg_catalog.=) {id}
+              AND NOT ({tc} OPERATOR(pg_catalog.=) ANY ({targets})) RETURNING 1),
+         added AS (
+            INSERT INTO {j} ({oc}, {tc})
+            SELECT DISTINCT {id}, t FROM pg_catalog.unnest({targets}) AS t ORDER BY 2
+            ON CONFLICT DO NOTHING RETURNING 1)
+         SELECT (SELECT pg_catalog.count(*) FROM removed) + (SELECT pg_catalog.count(*) FROM added)",
+    )
 }
 
 /// Unlinks everything from `id`. Returns the links removed. (Rails `clear`.)
 #[pg_extern(volatile, name = "clear")]
 fn clear_links(owner: Option<RegClass>, relation: Option<&str>, id: Option<AnyValue>) -> i64 {
-    with_association(owner, relation, id, None, true, |client, a, id, _| {
-        count_of(
-            client,
-            &format!(
-                "WITH removed AS (DELETE FROM {j} WHERE {oc} OPERATOR(pg_catalog.=) {id} RETURNING 1)
-                 SELECT pg_catalog.count(*) FROM removed",
-                j = a.join_table,
-                oc = a.owner_column,
-                id = a.owner_param(1),
-            ),
-            &[id.param()],
-        )
-    })
-    .or_raise()
+    counted(
+        owner,
+        relation,
+        id,
+        None,
+        true,
+        "WITH removed AS (DELETE FROM {j} WHERE {oc} OPERATOR(pg_catalog.=) {id} RETURNING 1)
+         SELECT pg_catalog.count(*) FROM removed",
+    )
 }
 
 /// Deletes the associated target rows themselves — all of them, or those of `targets` that are
@@ -531,19 +544,14 @@ fn create_target(
 /// The number of targets linked to `id`. (Rails `size`.)
 #[pg_extern(stable, name = "count")]
 fn count_links(owner: Option<RegClass>, relation: Option<&str>, id: Option<AnyValue>) -> i64 {
-    with_association(owner, relation, id, None, false, |client, a, id, _| {
-        count_of(
-            client,
-            &format!(
-                "SELECT pg_catalog.count(*) FROM {j} WHERE {oc} OPERATOR(pg_catalog.=) {id}",
-                j = a.join_table,
-                oc = a.owner_column,
-                id = a.owner_param(1),
-            ),
-            &[id.param()],
-        )
-    })
-    .or_raise()
+    counted(
+        owner,
+        relation,
+        id,
+        None,
+        false,
+        "SELECT pg_catalog.count(*) FROM {j} WHERE {oc} OPERATOR(pg_catalog.=) {id}",
+    )
 }
 
 /// Whether `target` is linked to `id`. (Rails `exists?(id)`.)
@@ -566,14 +574,9 @@ fn link_exists(
         )?;
         let row = client
             .select(
-                &format!(
+                &a.render(
                     "SELECT EXISTS (SELECT FROM {j} WHERE {oc} OPERATOR(pg_catalog.=) {id}
-                                       AND {tc} OPERATOR(pg_catalog.=) {t})",
-                    j = a.join_table,
-                    oc = a.owner_column,
-                    tc = a.target_column,
-                    id = a.owner_param(1),
-                    t = a.target_param(2),
+                                       AND {tc} OPERATOR(pg_catalog.=) {target_id})",
                 ),
                 Some(1),
                 &[id.param(), target.param()],
@@ -598,19 +601,12 @@ fn find_target(
         check_type(client, target.type_oid(), a.target_type, false, "target", &a.target)?;
         let row = client
             .select(
-                &format!(
+                &a.render(
                     "SELECT pg_catalog.to_jsonb(t), CAST($2 AS pg_catalog.text), CAST($1 AS pg_catalog.text)
                        FROM (SELECT 1) AS one
                        LEFT JOIN ({target} t JOIN {j} j ON j.{tc} OPERATOR(pg_catalog.=) t.{tk}
                                   AND j.{oc} OPERATOR(pg_catalog.=) {id})
-                         ON t.{tk} OPERATOR(pg_catalog.=) {t}",
-                    target = a.target,
-                    j = a.join_table,
-                    oc = a.owner_column,
-                    tc = a.target_column,
-                    tk = a.target_key,
-                    id = a.owner_param(1),
-                    t = a.target_param(2),
+                         ON t.{tk} OPERATOR(pg_catalog.=) {target_id}",
                 ),
                 Some(1),
                 &[id.param(), target.param()],
@@ -635,13 +631,9 @@ fn linked_ids(owner: Option<RegClass>, relation: Option<&str>, id: Option<AnyVal
     with_association(owner, relation, id, None, false, |client, a, id, _| {
         let row = client
             .select(
-                &format!(
+                &a.render(
                     "SELECT COALESCE(pg_catalog.jsonb_agg({tc} ORDER BY {tc}), '[]')
                        FROM {j} WHERE {oc} OPERATOR(pg_catalog.=) {id}",
-                    j = a.join_table,
-                    oc = a.owner_column,
-                    tc = a.target_column,
-                    id = a.owner_param(1),
                 ),
                 Some(1),
                 &[id.param()],
@@ -737,21 +729,12 @@ fn collection_rows(
 mod tests {
     use pgrx::prelude::*;
 
+    use crate::testing::sqlstate_of;
+
     fn one<T: FromDatum + IntoDatum>(query: &str) -> T {
         Spi::get_one::<T>(query)
             .expect("query runs")
             .expect("a value")
-    }
-
-    fn sqlstate_of(statement: &str) -> String {
-        Spi::run(
-            "CREATE OR REPLACE FUNCTION pg_temp.sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-             BEGIN EXECUTE q; RETURN '00000'; EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END $$",
-        )
-        .expect("helper created");
-        Spi::get_one_with_args::<String>("SELECT pg_temp.sqlstate_of($1)", &[statement.into()])
-            .expect("helper runs")
-            .expect("a SQLSTATE")
     }
 
     fn setup() {
@@ -801,6 +784,31 @@ mod tests {
             one::<i64>("SELECT count(*) FROM projects"),
             5,
             "remove keeps the rows"
+        );
+    }
+
+    #[pg_test]
+    fn placeholders_in_names_are_left_alone() {
+        // The statement templates are filled in one pass: a name that looks like a placeholder
+        // stays a name.
+        Spi::run(
+            r#"CREATE TABLE "{oc}" (id int PRIMARY KEY);
+               CREATE TABLE "{j}" (id int PRIMARY KEY);
+               INSERT INTO "{oc}" VALUES (1); INSERT INTO "{j}" VALUES (1), (2);
+               SELECT habtm.create_join_table('"{oc}"', '"{j}"', a_column => '{tc}', b_column => '{id}');"#,
+        )
+        .expect("setup");
+        assert_eq!(
+            one::<i64>(r#"SELECT habtm.add('"{oc}"', '{j}', 1, ARRAY[1, 2])"#),
+            2
+        );
+        assert_eq!(
+            one::<i64>(r#"SELECT habtm.replace('"{oc}"', '{j}', 1, ARRAY[2])"#),
+            1
+        );
+        assert_eq!(
+            one::<String>(r#"SELECT habtm.ids('"{oc}"', '{j}', 1)::text"#),
+            "[2]"
         );
     }
 
