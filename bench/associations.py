@@ -9,6 +9,8 @@ replace: developer 1 is linked to projects 1..10000 and is made to have 5001..15
   - one hand-written set-based statement (what an expert writes), the ids bound as a parameter.
 collection: developer 2's 10,000 projects as jsonb rows, by habtm.collection and by a
 hand-written JOIN producing the same rows in the same order.
+per call: 2,000 calls of habtm.add of one link and of habtm.count, each in a PL/pgSQL loop,
+beside the plain INSERT and count(*) a user would write (per-call overhead of habtm).
 
 Each run resets the state first (untimed, then CHECKPOINT), and each side is timed by the
 server's clock around it, in one session, round trips included. RUNS runs per side, the order
@@ -98,6 +100,24 @@ COLLECTION_SIDES = {
 }
 
 
+CALLS = 2000
+RESET_CALLS = f"""
+DELETE FROM developers_projects WHERE developer_id >= 3;
+INSERT INTO developers SELECT i FROM generate_series(3, {2 * CALLS + 3}) i ON CONFLICT DO NOTHING;
+CHECKPOINT;
+"""
+CALL_SIDES = {
+    "habtm.add of one link": f"DO $$ BEGIN FOR i IN 3..{CALLS + 2} LOOP "
+                             "PERFORM habtm.add('developers', 'projects', i, ARRAY[1]); END LOOP; END $$;\n",
+    "INSERT of one link": f"DO $$ BEGIN FOR i IN {CALLS + 3}..{2 * CALLS + 2} LOOP "
+                          "INSERT INTO developers_projects VALUES (i, 1); END LOOP; END $$;\n",
+    "habtm.count": f"DO $$ BEGIN FOR i IN 3..{CALLS + 2} LOOP "
+                   "PERFORM habtm.count('developers', 'projects', i); END LOOP; END $$;\n",
+    "count(*) of one owner's links": f"DO $$ BEGIN FOR i IN 3..{CALLS + 2} LOOP "
+                                     "PERFORM count(*) FROM developers_projects WHERE developer_id = i; END LOOP; END $$;\n",
+}
+
+
 def psql(script):
     result = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1"],
                             input=script, capture_output=True, text=True)
@@ -164,6 +184,10 @@ def main():
     report(f"replace of {N:,} ids (5,000 removed, 5,000 added)", replace, "habtm.replace")
     collection = measure(COLLECTION_SIDES, "CHECKPOINT;\n")
     report(f"collection of {N:,} linked rows", collection, "habtm.collection")
+    calls = measure(CALL_SIDES, RESET_CALLS)
+    print(f"\nper call ({CALLS:,} calls in a PL/pgSQL loop; µs per call)")
+    for label, ts in calls.items():
+        print(f"  {label:42} {statistics.median(ts) * 1000 / CALLS:8.1f} µs")
     r = {k: statistics.median(v) for k, v in replace.items()}
     c = {k: statistics.median(v) for k, v in collection.items()}
     print("\nratios:")
@@ -171,6 +195,10 @@ def main():
     print(f"  per-id PL/pgSQL loop / habtm.replace:              {r['per-id statements in a PL/pgSQL loop'] / r['habtm.replace']:.1f}x")
     print(f"  habtm.replace / one hand-written statement:        {r['habtm.replace'] / r['one hand-written statement']:.2f}x  (target <= 1.5)")
     print(f"  habtm.collection / hand-written JOIN:              {c['habtm.collection'] / c['hand-written JOIN']:.2f}x  (target <= 1.5)")
+    k = {k: statistics.median(v) for k, v in calls.items()}
+    print(f"  habtm.add of one link / INSERT of one link:        {k['habtm.add of one link'] / k['INSERT of one link']:.2f}x")
+    plain_count = k["count(*) of one owner's links"]
+    print(f"  habtm.count / count(*):                            {k['habtm.count'] / plain_count:.2f}x")
 
 
 if __name__ == "__main__":

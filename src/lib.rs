@@ -10,6 +10,7 @@ mod error;
 mod jsonb;
 mod naming;
 mod ops;
+mod plans;
 mod polymorphic;
 mod query;
 mod regclass;

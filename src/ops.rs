@@ -17,6 +17,7 @@ use pgrx::JsonB;
 
 use crate::error::{HabtmError, OrRaise, Result};
 use crate::jsonb::RawJsonb;
+use crate::plans;
 use crate::polymorphic::AnyValue;
 use crate::query::Filter;
 use crate::regclass::RegClass;
@@ -38,9 +39,13 @@ pub struct Association {
 
 impl Association {
     /// Reads `(owner, relation)` from the catalog, or explains which relations exist.
-    pub fn find(client: &SpiClient<'_>, owner: RegClass, relation: &str) -> Result<Association> {
-        let row = client
-            .select(
+    pub fn find(
+        client: &mut SpiClient<'_>,
+        owner: RegClass,
+        relation: &str,
+    ) -> Result<Association> {
+        let row = plans::run(
+            client,
                 "SELECT a.join_table::pg_catalog.text, a.owner::pg_catalog.text, a.target::pg_catalog.text,
                         pg_catalog.quote_ident(a.owner_column), pg_catalog.quote_ident(a.target_column),
                         pg_catalog.quote_ident(a.owner_key), pg_catalog.quote_ident(a.target_key),
@@ -52,10 +57,10 @@ impl Association {
                    JOIN pg_catalog.pg_attribute tc ON tc.attrelid OPERATOR(pg_catalog.=) a.join_table
                     AND tc.attname OPERATOR(pg_catalog.=) a.target_column
                   WHERE a.owner OPERATOR(pg_catalog.=) $1 AND a.relation OPERATOR(pg_catalog.=) $2",
-                Some(1),
-                &[owner.into(), relation.into()],
-            )?
-            .first();
+            &[owner.into(), relation.into()],
+            false,
+        )?
+        .first();
         if row.is_empty() {
             return Err(unknown_relation(client, owner, relation)?);
         }
@@ -146,7 +151,7 @@ fn unknown_relation(client: &SpiClient<'_>, owner: RegClass, relation: &str) -> 
 /// `'{1,2}'`). Anything else (`1.5` for an `int` key) is a wrong key type; `targets` must be an
 /// array or such a literal.
 fn check_type(
-    client: &SpiClient<'_>,
+    client: &mut SpiClient<'_>,
     given: pg_sys::Oid,
     key: pg_sys::Oid,
     array: bool,
@@ -156,8 +161,19 @@ fn check_type(
     if given == key && !array {
         return Ok(());
     }
-    let row = client
-        .select(
+    // Accepted combinations are remembered for the backend: the answer depends only on the types
+    // and casts, which do not change under a running application (and a cast dropped later
+    // only means PostgreSQL's own cast error instead of ours).
+    thread_local! {
+        static ACCEPTED: std::cell::RefCell<std::collections::HashSet<(pg_sys::Oid, pg_sys::Oid, bool)>> =
+            std::cell::RefCell::new(std::collections::HashSet::new());
+    }
+    if ACCEPTED.with(|a| a.borrow().contains(&(given, key, array))) {
+        return Ok(());
+    }
+    let remember = || ACCEPTED.with(|a| a.borrow_mut().insert((given, key, array)));
+    let row = plans::run(
+        client,
             "SELECT t.oid IN ('pg_catalog.text'::pg_catalog.regtype, 'pg_catalog.varchar'::pg_catalog.regtype,
                               'pg_catalog.name'::pg_catalog.regtype),
                     t.typcategory OPERATOR(pg_catalog.=) 'A',
@@ -176,13 +192,14 @@ fn check_type(
                         AND k.oid OPERATOR(pg_catalog.=) $2),
                     pg_catalog.format_type($1, NULL), pg_catalog.format_type($2, NULL)
                FROM pg_catalog.pg_type t WHERE t.oid OPERATOR(pg_catalog.=) $1",
-            Some(1),
-            &[given.into(), key.into(), array.into()],
-        )?
-        .first();
+        &[given.into(), key.into(), array.into()],
+        false,
+    )?
+    .first();
     let flag = |i| -> Result<bool> { Ok(row.get::<bool>(i)?.unwrap_or(false)) };
     let (text_input, is_array, compatible) = (flag(1)?, flag(2)?, flag(3)?);
     if text_input {
+        remember();
         return Ok(());
     }
     let given = row.get::<String>(4)?.unwrap_or_default();
@@ -191,6 +208,7 @@ fn check_type(
         return Err(HabtmError::NotAnArray { argument, given });
     }
     if compatible {
+        remember();
         return Ok(());
     }
     let given = if array {
@@ -208,7 +226,7 @@ fn check_type(
 
 /// Checks the arguments of a call: types, NULL elements, and that the owner row exists.
 fn check_call(
-    client: &SpiClient<'_>,
+    client: &mut SpiClient<'_>,
     a: &Association,
     id: &AnyValue,
     targets: Option<&AnyValue>,
@@ -236,19 +254,14 @@ fn check_call(
         }
         None => "false".into(),
     };
-    let row = client
-        .select(
-            &format!(
-                "SELECT EXISTS (SELECT FROM {owner} o WHERE o.{key} OPERATOR(pg_catalog.=) {id}), {null_element},
-                        CAST($1 AS pg_catalog.text)",
-                owner = a.owner,
-                key = a.owner_key,
-                id = a.owner_param(1),
-            ),
-            Some(1),
-            &args,
-        )?
-        .first();
+    let sql = format!(
+        "SELECT EXISTS (SELECT FROM {owner} o WHERE o.{key} OPERATOR(pg_catalog.=) {id}), {null_element},
+                CAST($1 AS pg_catalog.text)",
+        owner = a.owner,
+        key = a.owner_key,
+        id = a.owner_param(1),
+    );
+    let row = plans::run(client, &sql, &args, false)?.first();
     if row.get::<bool>(2)?.unwrap_or(false) {
         return Err(HabtmError::NullArgument {
             function: "habtm",
@@ -334,15 +347,20 @@ fn counted(
         |client, a, id, targets| {
             let mut args = vec![id.param()];
             args.extend(targets.map(AnyValue::param));
-            count_of(client, &a.render(template), &args)
+            count_of(client, &a.render(template), &args, writing)
         },
     )
     .or_raise()
 }
 
 /// Runs a statement whose result is one bigint.
-fn count_of(client: &mut SpiClient<'_>, sql: &str, args: &[DatumWithOid<'_>]) -> Result<i64> {
-    let row = client.update(sql, Some(1), args)?.first();
+fn count_of(
+    client: &mut SpiClient<'_>,
+    sql: &str,
+    args: &[DatumWithOid<'_>],
+    writing: bool,
+) -> Result<i64> {
+    let row = plans::run(client, sql, args, writing)?.first();
     Ok(row.get::<i64>(1)?.unwrap_or(0))
 }
 
@@ -407,8 +425,10 @@ fn replace_links(
         Some(targets),
         true,
         "WITH removed AS (
-            DELETE FROM {j} WHERE {oc} OPERATOR(pg_catalog.=) {id}
-              AND NOT ({tc} OPERATOR(pg_catalog.=) ANY ({targets})) RETURNING 1),
+            DELETE FROM {j} j WHERE j.{oc} OPERATOR(pg_catalog.=) {id}
+              AND NOT EXISTS (SELECT FROM pg_catalog.unnest({targets}) AS w(t)
+                               WHERE w.t OPERATOR(pg_catalog.=) j.{tc})
+            RETURNING 1),
          added AS (
             INSERT INTO {j} ({oc}, {tc})
             SELECT DISTINCT {id}, t FROM pg_catalog.unnest({targets}) AS t ORDER BY 2
@@ -479,6 +499,7 @@ fn destroy_targets(
                 id = a.owner_param(1),
             ),
             &args,
+            true,
         )
     })
     .or_raise()
@@ -520,9 +541,7 @@ fn create_target(
                 values = names.iter().map(|n| format!("r.{n}")).collect::<Vec<_>>().join(", "),
             )
         };
-        let row = client
-            .update(
-                &format!(
+        let row = plans::run(client, &format!(
                     "WITH created AS ({insert}),
                           linked AS (INSERT INTO {j} ({oc}, {tc}) SELECT {id}, c.{tk} FROM created c)
                      SELECT pg_catalog.to_jsonb(c) FROM created c",
@@ -531,11 +550,7 @@ fn create_target(
                     tc = a.target_column,
                     tk = a.target_key,
                     id = a.owner_param(1),
-                ),
-                Some(1),
-                &[id.param(), JsonB(attributes.0.clone()).into()],
-            )?
-            .first();
+                ), &[id.param(), JsonB(attributes.0.clone()).into()], true)?.first();
         Ok(row.get::<JsonB>(1)?.unwrap_or(JsonB(serde_json::Value::Null)))
     })
     .or_raise()
@@ -572,16 +587,16 @@ fn link_exists(
             "target",
             &a.target,
         )?;
-        let row = client
-            .select(
-                &a.render(
-                    "SELECT EXISTS (SELECT FROM {j} WHERE {oc} OPERATOR(pg_catalog.=) {id}
+        let row = plans::run(
+            client,
+            &a.render(
+                "SELECT EXISTS (SELECT FROM {j} WHERE {oc} OPERATOR(pg_catalog.=) {id}
                                        AND {tc} OPERATOR(pg_catalog.=) {target_id})",
-                ),
-                Some(1),
-                &[id.param(), target.param()],
-            )?
-            .first();
+            ),
+            &[id.param(), target.param()],
+            false,
+        )?
+        .first();
         Ok(row.get::<bool>(1)?.unwrap_or(false))
     })
     .or_raise()
@@ -599,19 +614,13 @@ fn find_target(
     let target = required("target", target).or_raise();
     with_association(owner, relation, id, None, false, |client, a, id, _| {
         check_type(client, target.type_oid(), a.target_type, false, "target", &a.target)?;
-        let row = client
-            .select(
-                &a.render(
+        let row = plans::run(client, &a.render(
                     "SELECT pg_catalog.to_jsonb(t), CAST($2 AS pg_catalog.text), CAST($1 AS pg_catalog.text)
                        FROM (SELECT 1) AS one
                        LEFT JOIN ({target} t JOIN {j} j ON j.{tc} OPERATOR(pg_catalog.=) t.{tk}
                                   AND j.{oc} OPERATOR(pg_catalog.=) {id})
                          ON t.{tk} OPERATOR(pg_catalog.=) {target_id}",
-                ),
-                Some(1),
-                &[id.param(), target.param()],
-            )?
-            .first();
+                ), &[id.param(), target.param()], false)?.first();
         match row.get::<JsonB>(1)? {
             Some(found) => Ok(found),
             None => Err(HabtmError::NotAssociated {
@@ -629,16 +638,16 @@ fn find_target(
 #[pg_extern(stable, name = "ids")]
 fn linked_ids(owner: Option<RegClass>, relation: Option<&str>, id: Option<AnyValue>) -> JsonB {
     with_association(owner, relation, id, None, false, |client, a, id, _| {
-        let row = client
-            .select(
-                &a.render(
-                    "SELECT COALESCE(pg_catalog.jsonb_agg({tc} ORDER BY {tc}), '[]')
+        let row = plans::run(
+            client,
+            &a.render(
+                "SELECT COALESCE(pg_catalog.jsonb_agg({tc} ORDER BY {tc}), '[]')
                        FROM {j} WHERE {oc} OPERATOR(pg_catalog.=) {id}",
-                ),
-                Some(1),
-                &[id.param()],
-            )?
-            .first();
+            ),
+            &[id.param()],
+            false,
+        )?
+        .first();
         Ok(row.get::<JsonB>(1)?.unwrap_or(JsonB(serde_json::json!([]))))
     })
     .or_raise()
@@ -653,9 +662,10 @@ fn unassociated_owners(
     let run = || -> Result<Vec<RawJsonb>> {
         let owner = required("owner", owner)?;
         let relation = required("relation", relation)?;
-        Spi::connect(|client| {
+        Spi::connect_mut(|client| {
             let a = Association::find(client, owner, relation)?;
-            let rows = client.select(
+            let rows = plans::run(
+                client,
                 &format!(
                     "SELECT pg_catalog.to_jsonb(o) FROM {owner} o
                       WHERE NOT EXISTS (SELECT FROM {j} j WHERE j.{oc} OPERATOR(pg_catalog.=) o.{ok})
@@ -665,8 +675,8 @@ fn unassociated_owners(
                     oc = a.owner_column,
                     ok = a.owner_key,
                 ),
-                None,
                 &[],
+                false,
             )?;
             let mut out = Vec::new();
             for row in rows {
@@ -713,7 +723,7 @@ fn collection_rows(
             let mut args: Vec<DatumWithOid> = vec![id.param()];
             args.extend(compiled.params.iter().map(|p| p.as_str().into()));
             let mut out = Vec::new();
-            for row in client.select(&sql, None, &args)? {
+            for row in plans::run(client, &sql, &args, false)? {
                 if let Some(v) = row.get::<RawJsonb>(1)? {
                     out.push(v);
                 }
