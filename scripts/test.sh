@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test tier: style, pure-Rust unit tests (with the Rails vectors and the differential
-# test against real ActiveSupport), #[pg_test]s inside PostgreSQL, and pg_regress against a
-# throwaway cluster with the release build installed. Installs what it needs first.
+# test against real ActiveSupport), #[pg_test]s inside PostgreSQL, pg_regress against a
+# throwaway cluster with the release build installed, and concurrent writers under pgbench.
+# Installs what it needs first.
 # Every tier runs; the exit status is non-zero if any failed.
 source "$(dirname "$0")/lib.sh"
 
@@ -76,11 +77,23 @@ regress() {
     return $rc
 }
 
+# Concurrent association writes: no deadlock, no failure (tests/concurrency/run.sh).
+concurrency() {
+    install_extension >/dev/null || return 1
+    local dir rc=0
+    dir=$(mktemp -d /tmp/habtm-concurrency.XXXXXX)
+    cluster_start "$dir"
+    PATH="$PG_BIN:$PATH" tests/concurrency/run.sh || rc=$?
+    cluster_stop "$dir"
+    return $rc
+}
+
 tier style style
 tier vectors-in-sync vectors_in_sync
 tier unit unit
 tier pg_test pg_tests
 tier pg_regress regress
+tier concurrency concurrency
 
 if [ $failed -gt 0 ]; then
     printf 'failed tiers: %s\n' "${failures[*]}"

@@ -230,7 +230,7 @@ fn check_call(
     a: &Association,
     id: &AnyValue,
     targets: Option<&AnyValue>,
-    missing_owner: fn(String, String) -> HabtmError,
+    writing: bool,
 ) -> Result<()> {
     check_type(client, id.type_oid(), a.owner_type, false, "id", &a.owner)?;
     if let Some(t) = targets {
@@ -254,9 +254,20 @@ fn check_call(
         }
         None => "false".into(),
     };
+    // Writers of one owner's links take turns (until their transaction ends): `replace` deletes
+    // and then inserts, and two such statements on one owner could otherwise each wait for a row
+    // the other has written (a deadlock). Readers and other owners are not held up.
+    let lock = if writing {
+        format!(
+            ", pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended({} || CAST($1 AS pg_catalog.text), 0))",
+            sql_literal(&format!("habtm {} {} ", a.join_table, a.owner_column))
+        )
+    } else {
+        String::new()
+    };
     let sql = format!(
         "SELECT EXISTS (SELECT FROM {owner} o WHERE o.{key} OPERATOR(pg_catalog.=) {id}), {null_element},
-                CAST($1 AS pg_catalog.text)",
+                CAST($1 AS pg_catalog.text){lock}",
         owner = a.owner,
         key = a.owner_key,
         id = a.owner_param(1),
@@ -269,28 +280,18 @@ fn check_call(
         });
     }
     if !row.get::<bool>(1)?.unwrap_or(false) {
-        return Err(missing_owner(
-            a.owner.clone(),
-            row.get::<String>(3)?.unwrap_or_default(),
-        ));
+        return Err(HabtmError::MissingRow {
+            table: a.owner.clone(),
+            id: row.get::<String>(3)?.unwrap_or_default(),
+            writing,
+        });
     }
     Ok(())
 }
 
-fn writer_missing_owner(table: String, id: String) -> HabtmError {
-    HabtmError::MissingRow {
-        table,
-        id,
-        writing: true,
-    }
-}
-
-fn reader_missing_owner(table: String, id: String) -> HabtmError {
-    HabtmError::MissingRow {
-        table,
-        id,
-        writing: false,
-    }
+/// A string as an SQL literal.
+fn sql_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
 }
 
 fn required<T>(argument: &'static str, value: Option<T>) -> Result<T> {
@@ -318,12 +319,7 @@ fn with_association<R>(
     };
     Spi::connect_mut(|client| {
         let a = Association::find(client, owner, relation)?;
-        let missing = if writing {
-            writer_missing_owner
-        } else {
-            reader_missing_owner
-        };
-        check_call(client, &a, &id, targets.as_ref(), missing)?;
+        check_call(client, &a, &id, targets.as_ref(), writing)?;
         body(client, &a, &id, targets.as_ref())
     })
 }
