@@ -10,7 +10,7 @@ use pgrx::prelude::*;
 use pgrx::spi::{quote_identifier, quote_qualified_identifier, SpiClient};
 
 use crate::catalog::{self, Registration};
-use crate::error::{HabtmError, OrRaise, Result};
+use crate::error::{required, HabtmError, OrRaise, Result};
 use crate::regclass::RegClass;
 
 /// PostgreSQL keeps the first NAMEDATALEN - 1 bytes of an identifier.
@@ -134,10 +134,6 @@ fn check_identifier(argument: &'static str, name: &str) -> Result<()> {
     } else {
         Ok(())
     }
-}
-
-fn required<T>(function: &'static str, argument: &'static str, value: Option<T>) -> Result<T> {
-    value.ok_or(HabtmError::NullArgument { function, argument })
 }
 
 /// The schema OID for a schema name, if it exists.

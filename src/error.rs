@@ -398,6 +398,11 @@ impl HabtmError {
     }
 }
 
+/// A required argument: NULL is 22004, naming the function and the argument.
+pub fn required<T>(function: &'static str, argument: &'static str, value: Option<T>) -> Result<T> {
+    value.ok_or(HabtmError::NullArgument { function, argument })
+}
+
 /// Unwraps a result at the SQL edge, raising the error.
 pub trait OrRaise<T> {
     fn or_raise(self) -> T;

@@ -12,7 +12,7 @@
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys;
 use pgrx::prelude::*;
-use pgrx::spi::SpiClient;
+use pgrx::spi::{quote_literal, SpiClient};
 use pgrx::JsonB;
 
 use crate::error::{HabtmError, OrRaise, Result};
@@ -260,7 +260,7 @@ fn check_call(
     let lock = if writing {
         format!(
             ", pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended({} || CAST($1 AS pg_catalog.text), 0))",
-            sql_literal(&format!("habtm {} {} ", a.join_table, a.owner_column))
+            quote_literal(format!("habtm {} {} ", a.join_table, a.owner_column))
         )
     } else {
         String::new()
@@ -289,19 +289,13 @@ fn check_call(
     Ok(())
 }
 
-/// A string as an SQL literal.
-fn sql_literal(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
-
+/// A required argument of a §3 function.
 fn required<T>(argument: &'static str, value: Option<T>) -> Result<T> {
-    value.ok_or(HabtmError::NullArgument {
-        function: "habtm",
-        argument,
-    })
+    crate::error::required("habtm", argument, value)
 }
 
-/// Looks up the association and checks the call; runs `body` with what it needs.
+/// Looks up the association and checks the call; runs `body` with what it needs. `targets` is
+/// `None` for functions without one, `Some(None)` for a NULL the function refuses.
 fn with_association<R>(
     owner: Option<RegClass>,
     relation: Option<&str>,
@@ -347,6 +341,19 @@ fn counted(
         },
     )
     .or_raise()
+}
+
+/// Runs a statement whose rows are one jsonb each, copied out of SPI's memory.
+fn json_rows(
+    client: &mut SpiClient<'_>,
+    sql: &str,
+    args: &[DatumWithOid<'_>],
+) -> Result<Vec<RawJsonb>> {
+    let mut out = Vec::new();
+    for row in plans::run(client, sql, args, false)? {
+        out.extend(row.get::<RawJsonb>(1)?);
+    }
+    Ok(out)
 }
 
 /// Runs a statement whose result is one bigint.
@@ -457,47 +464,45 @@ fn destroy_targets(
     id: Option<AnyValue>,
     targets: default!(Option<AnyValue>, "NULL"),
 ) -> i64 {
-    with_association(owner, relation, id, None, true, |client, a, id, _| {
-        if let Some(t) = &targets {
-            check_type(
-                client,
-                t.type_oid(),
-                a.target_type,
-                true,
-                "targets",
-                &a.target,
-            )?;
-        }
-        let (only, args) = match &targets {
-            Some(t) => (
-                format!(
-                    "AND t.{tk} OPERATOR(pg_catalog.=) ANY ({})",
-                    a.targets_param(2),
-                    tk = a.target_key
+    // NULL targets means all of them: only given targets go through the checks.
+    with_association(
+        owner,
+        relation,
+        id,
+        targets.map(Some),
+        true,
+        |client, a, id, targets| {
+            let (only, args) = match targets {
+                Some(t) => (
+                    format!(
+                        "AND t.{tk} OPERATOR(pg_catalog.=) ANY ({})",
+                        a.targets_param(2),
+                        tk = a.target_key
+                    ),
+                    vec![id.param(), t.param()],
                 ),
-                vec![id.param(), t.param()],
-            ),
-            None => (String::new(), vec![id.param()]),
-        };
-        count_of(
-            client,
-            &format!(
-                "WITH destroyed AS (
+                None => (String::new(), vec![id.param()]),
+            };
+            count_of(
+                client,
+                &format!(
+                    "WITH destroyed AS (
                     DELETE FROM {target} t WHERE t.{tk} IN
                       (SELECT j.{tc} FROM {j} j WHERE j.{oc} OPERATOR(pg_catalog.=) {id}) {only}
                     RETURNING 1)
                  SELECT pg_catalog.count(*) FROM destroyed",
-                target = a.target,
-                tk = a.target_key,
-                j = a.join_table,
-                oc = a.owner_column,
-                tc = a.target_column,
-                id = a.owner_param(1),
-            ),
-            &args,
-            true,
-        )
-    })
+                    target = a.target,
+                    tk = a.target_key,
+                    j = a.join_table,
+                    oc = a.owner_column,
+                    tc = a.target_column,
+                    id = a.owner_param(1),
+                ),
+                &args,
+                true,
+            )
+        },
+    )
     .or_raise()
 }
 
@@ -511,7 +516,7 @@ fn create_target(
     attributes: Option<JsonB>,
 ) -> JsonB {
     let attributes = required("attributes", attributes).or_raise();
-    with_association(owner, relation, id, None, true, |client, a, id, _| {
+    with_association(owner, relation, id, None, true, move |client, a, id, _| {
         let serde_json::Value::Object(fields) = &attributes.0 else {
             return Err(HabtmError::BadJson {
                 argument: "attributes",
@@ -522,7 +527,10 @@ fn create_target(
         let mut names = Vec::with_capacity(fields.len());
         for key in fields.keys() {
             if !columns.contains_key(key) {
-                return Err(HabtmError::UnknownColumn { table: a.target.clone(), column: key.clone() });
+                return Err(HabtmError::UnknownColumn {
+                    table: a.target.clone(),
+                    column: key.clone(),
+                });
             }
             names.push(pgrx::spi::quote_identifier(key));
         }
@@ -534,20 +542,24 @@ fn create_target(
                    FROM pg_catalog.jsonb_populate_record(NULL::{target}, $2) r RETURNING *",
                 target = a.target,
                 list = names.join(", "),
-                values = names.iter().map(|n| format!("r.{n}")).collect::<Vec<_>>().join(", "),
+                values = names
+                    .iter()
+                    .map(|n| format!("r.{n}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             )
         };
-        let row = plans::run(client, &format!(
-                    "WITH created AS ({insert}),
-                          linked AS (INSERT INTO {j} ({oc}, {tc}) SELECT {id}, c.{tk} FROM created c)
-                     SELECT pg_catalog.to_jsonb(c) FROM created c",
-                    j = a.join_table,
-                    oc = a.owner_column,
-                    tc = a.target_column,
-                    tk = a.target_key,
-                    id = a.owner_param(1),
-                ), &[id.param(), JsonB(attributes.0.clone()).into()], true)?.first();
-        Ok(row.get::<JsonB>(1)?.unwrap_or(JsonB(serde_json::Value::Null)))
+        let sql = format!(
+            "WITH created AS ({insert}), {rest}",
+            rest = a.render(
+                "linked AS (INSERT INTO {j} ({oc}, {tc}) SELECT {id}, c.{tk} FROM created c)
+                 SELECT pg_catalog.to_jsonb(c) FROM created c",
+            ),
+        );
+        let row = plans::run(client, &sql, &[id.param(), attributes.into()], true)?.first();
+        Ok(row
+            .get::<JsonB>(1)?
+            .unwrap_or(JsonB(serde_json::Value::Null)))
     })
     .or_raise()
 }
@@ -660,27 +672,15 @@ fn unassociated_owners(
         let relation = required("relation", relation)?;
         Spi::connect_mut(|client| {
             let a = Association::find(client, owner, relation)?;
-            let rows = plans::run(
+            json_rows(
                 client,
-                &format!(
+                &a.render(
                     "SELECT pg_catalog.to_jsonb(o) FROM {owner} o
                       WHERE NOT EXISTS (SELECT FROM {j} j WHERE j.{oc} OPERATOR(pg_catalog.=) o.{ok})
                       ORDER BY o.{ok}",
-                    owner = a.owner,
-                    j = a.join_table,
-                    oc = a.owner_column,
-                    ok = a.owner_key,
                 ),
                 &[],
-                false,
-            )?;
-            let mut out = Vec::new();
-            for row in rows {
-                if let Some(v) = row.get::<RawJsonb>(1)? {
-                    out.push(v);
-                }
-            }
-            Ok(out)
+            )
         })
     };
     SetOfIterator::new(run().or_raise())
@@ -718,13 +718,7 @@ fn collection_rows(
         );
             let mut args: Vec<DatumWithOid> = vec![id.param()];
             args.extend(compiled.params.iter().map(|p| p.as_str().into()));
-            let mut out = Vec::new();
-            for row in plans::run(client, &sql, &args, false)? {
-                if let Some(v) = row.get::<RawJsonb>(1)? {
-                    out.push(v);
-                }
-            }
-            Ok(out)
+            json_rows(client, &sql, &args)
         })
         .or_raise();
     SetOfIterator::new(rows)
@@ -836,6 +830,14 @@ mod tests {
         assert_eq!(
             sqlstate_of("SELECT habtm.add('developers', 'projects', 7, ARRAY[]::uuid[])"),
             "23503"
+        );
+        assert_eq!(
+            sqlstate_of("SELECT habtm.destroy('developers', 'projects', 1, ARRAY[NULL]::uuid[])"),
+            "22004"
+        );
+        assert_eq!(
+            sqlstate_of("SELECT habtm.destroy('developers', 'projects', 1, ARRAY[1])"),
+            "42804"
         );
         assert_eq!(
             sqlstate_of("SELECT habtm.count('developers', 'projects', 7)"),

@@ -15,7 +15,7 @@
 
 use std::collections::BTreeMap;
 
-use pgrx::spi::{quote_identifier, SpiClient};
+use pgrx::spi::{quote_identifier, quote_literal, SpiClient};
 use serde_json::Value;
 
 use crate::error::{HabtmError, Result};
@@ -242,7 +242,7 @@ impl Filter {
             Fields::AllBut(cols) => format!(
                 "pg_catalog.to_jsonb(t) OPERATOR(pg_catalog.-) ARRAY[{}]::pg_catalog.text[]",
                 cols.iter()
-                    .map(|c| quote_literal(c))
+                    .map(quote_literal)
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
@@ -452,10 +452,6 @@ fn compile_condition(
             }
         }
     }
-}
-
-fn quote_literal(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
 }
 
 // These call PostgreSQL's quote_identifier, so they run inside PostgreSQL.
