@@ -53,7 +53,7 @@ COMMENT ON VIEW associations IS
 'Every association, one row per direction: (owner, relation) addresses it, as in habtm.add(owner, relation, ...)';
 
 -- Dropping a join table, or one of its two tables (DROP ... CASCADE removes the foreign key),
--- by hand removes its catalog row. SECURITY DEFINER because the dropped table's owner can no
+-- by hand removes its catalog row; dropping an id array column by hand stops its maintenance. SECURITY DEFINER because the dropped table's owner can no
 -- longer be looked up by the row-level policy once the table is gone; it deletes only rows of
 -- relations this very statement dropped. search_path pinned.
 CREATE FUNCTION forget_dropped_tables() RETURNS event_trigger
@@ -64,6 +64,16 @@ BEGIN
      WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
        AND d.objsubid = 0
        AND d.objid OPERATOR(pg_catalog.=) ANY (ARRAY[j.join_table::pg_catalog.oid, j.a::pg_catalog.oid, j.b::pg_catalog.oid]);
+    UPDATE @extschema@.join_tables j
+       SET a_array = CASE WHEN d.objid OPERATOR(pg_catalog.=) j.a::pg_catalog.oid
+                           AND d.address_names[3] OPERATOR(pg_catalog.=) j.a_array THEN NULL ELSE j.a_array END,
+           b_array = CASE WHEN d.objid OPERATOR(pg_catalog.=) j.b::pg_catalog.oid
+                           AND d.address_names[3] OPERATOR(pg_catalog.=) j.b_array THEN NULL ELSE j.b_array END
+      FROM pg_catalog.pg_event_trigger_dropped_objects() d
+     WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+       AND d.objsubid OPERATOR(pg_catalog.<>) 0
+       AND ((d.objid OPERATOR(pg_catalog.=) j.a::pg_catalog.oid AND d.address_names[3] OPERATOR(pg_catalog.=) j.a_array)
+         OR (d.objid OPERATOR(pg_catalog.=) j.b::pg_catalog.oid AND d.address_names[3] OPERATOR(pg_catalog.=) j.b_array));
 END
 $$;
 REVOKE ALL ON FUNCTION forget_dropped_tables() FROM PUBLIC;

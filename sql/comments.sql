@@ -54,3 +54,27 @@ COMMENT ON FUNCTION unassociated(regclass, text) IS
 'The owner rows without any link in this association, as jsonb, by key';
 COMMENT ON FUNCTION collection(regclass, text, "any", jsonb) IS
 'The associated target rows as jsonb, filtered with LoopBack''s filter: where (equality, neq, gt, gte, lt, lte, inq, nin, between, like, ilike, and, or), order, limit, skip/offset, fields';
+
+-- §4 id arrays
+COMMENT ON FUNCTION denormalize(regclass, text, text) IS
+'Keeps the linked ids in sorted array columns on the joined tables (default: both sides, Rails'' names such as developers.project_ids and projects.developer_ids; name one side to keep only that one): adds the columns (NOT NULL DEFAULT ''{}''), fills them in one pass and installs the triggers that keep them equal to the join table';
+COMMENT ON FUNCTION "normalize"(regclass, boolean) IS
+'Stops maintaining a join table''s id arrays: removes the triggers; the columns stay unless drop_columns';
+COMMENT ON FUNCTION "check"(regclass) IS
+'Every id array that differs from the join table (of one join table, or of all): which table and key, what is wrong, expected and actual; empty when all agree';
+COMMENT ON FUNCTION repair(regclass) IS
+'Rewrites the id arrays that check reports from the join table; returns how many rows it rewrote';
+COMMENT ON FUNCTION array_canonical(anyarray) IS
+'The ids sorted ascending (the type''s default order, the argument''s collation) without duplicates, as the id arrays are stored; NULL elements are an error';
+COMMENT ON FUNCTION array_apply(anyarray, anyarray, anyarray) IS
+'(ids - removed) + added as a sorted set (the triggers'' merge step; linear on sorted input); NULL removed or added counts as empty';
+COMMENT ON FUNCTION join_lock() IS
+'Trigger (installed by denormalize on join tables): takes the association''s advisory lock, shared for writes, exclusive for TRUNCATE';
+COMMENT ON FUNCTION join_sync() IS
+'Trigger (installed by denormalize on join tables): updates the id arrays of both sides from the statement''s transition tables';
+COMMENT ON FUNCTION side_lock() IS
+'Trigger (installed by denormalize on joined tables): takes the association''s advisory lock exclusively before deletes, truncations and writes of keys or id arrays';
+COMMENT ON FUNCTION side_canonical() IS
+'Trigger (installed by denormalize on joined tables): stores written id arrays sorted and without duplicates; NULL elements are an error';
+COMMENT ON FUNCTION side_sync() IS
+'Trigger (installed by denormalize on joined tables): makes the join table follow written id arrays';

@@ -123,7 +123,7 @@ fn primary_key(client: &SpiClient<'_>, table: pg_sys::Oid) -> Result<(Vec<String
 }
 
 /// A name to be created: not empty, at most 63 bytes (PostgreSQL would truncate it silently).
-fn check_identifier(argument: &'static str, name: &str) -> Result<()> {
+pub(crate) fn check_identifier(argument: &'static str, name: &str) -> Result<()> {
     if name.is_empty() {
         Err(HabtmError::EmptyName { argument })
     } else if name.len() > MAX_IDENTIFIER_BYTES {
@@ -177,7 +177,7 @@ fn schema_name(client: &SpiClient<'_>, schema: pg_sys::Oid) -> Result<String> {
     Ok(row.get::<String>(1)?.unwrap_or_default())
 }
 
-fn display(client: &SpiClient<'_>, table: pg_sys::Oid) -> Result<String> {
+pub(crate) fn display(client: &SpiClient<'_>, table: pg_sys::Oid) -> Result<String> {
     let row = client
         .select(
             "SELECT $1::pg_catalog.regclass::pg_catalog.text",
@@ -386,7 +386,20 @@ fn drop_join_table(join_table: Option<RegClass>) {
             if !catalog::is_registered(client, join_table.0)? {
                 return Err(HabtmError::NotRegistered { table: shown });
             }
+            let sides = client
+                .select(
+                    "SELECT a::pg_catalog.oid, b::pg_catalog.oid FROM habtm.join_tables
+                      WHERE join_table OPERATOR(pg_catalog.=) $1",
+                    Some(1),
+                    &[RegClass(join_table.0).into()],
+                )?
+                .first()
+                .get_two::<pg_sys::Oid, pg_sys::Oid>()?;
             catalog::unregister(client, join_table.0)?;
+            // its id arrays' triggers go with it (the columns stay, as after normalize)
+            if let (Some(a), Some(b)) = sides {
+                crate::arrays::api::reconcile_association(client, join_table.0, a, b)?;
+            }
             client.update(&format!("DROP TABLE {shown}"), None, &[])?;
             Ok(())
         })

@@ -124,6 +124,32 @@ pub enum HabtmError {
     UnknownColumn { table: String, column: String },
     /// A filter operator LoopBack does not define.
     UnknownOperator { operator: String },
+    /// An element type without a default btree order: its arrays cannot be sorted sets.
+    Unorderable { type_oid: u32 },
+    /// An id array that cannot be a set of ids.
+    BadIdArray { what: String, reason: &'static str },
+    /// An existing column that cannot hold the id array.
+    ArrayColumnType {
+        table: String,
+        column: String,
+        given: String,
+        wanted: String,
+    },
+    /// `denormalize` naming another column than the one already maintained.
+    AlreadyDenormalized {
+        table: String,
+        column: String,
+        existing: String,
+    },
+    /// Row-level security applies to a table whose arrays habtm maintains.
+    RowSecurity { table: String, array: String },
+    /// A maintenance UPDATE touched fewer rows than it had to (a trigger or rule skipped some).
+    RowsSkipped {
+        table: String,
+        action: String,
+        expected: i64,
+        done: i64,
+    },
     /// An SPI failure inside habtm: a bug, reported as such.
     Spi(SpiError),
 }
@@ -183,6 +209,18 @@ impl HabtmError {
                 ERRCODE_INVALID_PARAMETER_VALUE
             }
             HabtmError::UnknownColumn { .. } => ERRCODE_UNDEFINED_COLUMN,
+            HabtmError::Unorderable { .. } => ERRCODE_UNDEFINED_FUNCTION,
+            HabtmError::BadIdArray { reason, .. } => {
+                if reason.contains("NULL") {
+                    ERRCODE_NULL_VALUE_NOT_ALLOWED
+                } else {
+                    ERRCODE_ARRAY_ELEMENT_ERROR
+                }
+            }
+            HabtmError::ArrayColumnType { .. } => ERRCODE_DATATYPE_MISMATCH,
+            HabtmError::AlreadyDenormalized { .. } => ERRCODE_DUPLICATE_OBJECT,
+            HabtmError::RowSecurity { .. } => ERRCODE_INSUFFICIENT_PRIVILEGE,
+            HabtmError::RowsSkipped { .. } => ERRCODE_TRIGGERED_ACTION_EXCEPTION,
             HabtmError::Spi(_) => ERRCODE_INTERNAL_ERROR,
         }
     }
@@ -296,6 +334,29 @@ impl HabtmError {
             HabtmError::UnknownOperator { operator } => {
                 format!("unknown filter operator {}", quote_literal(operator))
             }
+            HabtmError::Unorderable { type_oid } => format!(
+                "type {} has no default btree order, so its values cannot form a sorted id array",
+                type_name(*type_oid)
+            ),
+            HabtmError::BadIdArray { what, reason } => format!("id array {what} {reason}"),
+            HabtmError::ArrayColumnType {
+                table,
+                column,
+                given,
+                ..
+            } => format!("column {column} of {table} is of type {given}, not an id array"),
+            HabtmError::AlreadyDenormalized {
+                table, existing, ..
+            } => format!("{table} already keeps these ids in column {existing}"),
+            HabtmError::RowSecurity { table, array } => {
+                format!("row-level security on {table} keeps habtm from maintaining {array}")
+            }
+            HabtmError::RowsSkipped {
+                table,
+                action,
+                expected,
+                done,
+            } => format!("habtm {action} {done} of {expected} rows of {table}"),
             HabtmError::Spi(e) => format!("internal error in habtm: {e}"),
         }
     }
@@ -312,6 +373,17 @@ impl HabtmError {
             )),
             HabtmError::TemporaryTable { .. } => Some(
                 "habtm's catalog outlives sessions, and a temporary table vanishes at the end of its session without a trace in it."
+                    .into(),
+            ),
+            HabtmError::ArrayColumnType { wanted, .. } => {
+                Some(format!("The ids of this association are kept in a column of type {wanted}."))
+            }
+            HabtmError::RowSecurity { .. } => Some(
+                "habtm writes as the current role, and a policy that hides rows would leave arrays stale without an error."
+                    .into(),
+            ),
+            HabtmError::RowsSkipped { .. } => Some(
+                "A BEFORE trigger, rule or policy skipped rows; the arrays would no longer match the join table."
                     .into(),
             ),
             HabtmError::BlockingRows { nulls, orphans, duplicate_pairs, .. } => Some(format!(
@@ -367,6 +439,13 @@ impl HabtmError {
                 "It has no associations; habtm.create_join_table or habtm.adopt registers one."
                     .into(),
             ),
+            HabtmError::AlreadyDenormalized { column, .. } => Some(format!(
+                "Call habtm.normalize first to keep them in {column} instead."
+            )),
+            HabtmError::RowSecurity { .. } => Some(
+                "Run the statement as the table's owner or a role with BYPASSRLS, or disable row-level security on the table."
+                    .into(),
+            ),
             HabtmError::UnknownOperator { .. } => Some(
                 "Operators: neq, gt, gte, lt, lte, inq, nin, between, like, nlike, ilike, nilike; and, or.".into(),
             ),
@@ -412,6 +491,15 @@ impl<T> OrRaise<T> for Result<T> {
     #[track_caller]
     fn or_raise(self) -> T {
         self.unwrap_or_else(|e| e.raise())
+    }
+}
+
+/// A type's SQL name, for messages.
+fn type_name(oid: u32) -> String {
+    // SAFETY: format_type_be returns a palloc'd C string (or raises).
+    unsafe {
+        let p = pgrx::pg_sys::format_type_be(pgrx::pg_sys::Oid::from(oid));
+        std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned()
     }
 }
 

@@ -4,6 +4,7 @@
 //! The SQL surface is grouped by module; pure logic (Rails' naming rules) lives in the
 //! `habtm-naming` crate and is wrapped here.
 
+mod arrays;
 mod catalog;
 mod ddl;
 mod error;
@@ -18,6 +19,12 @@ mod regclass;
 mod testing;
 
 pgrx::pg_module_magic!();
+
+/// Called once per backend when the library is loaded.
+#[pgrx::pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    arrays::init();
+}
 
 // Schema privileges and the catalog first; COMMENT ON for every public object at the end.
 pgrx::extension_sql_file!("../sql/grants.sql", name = "grants", bootstrap);

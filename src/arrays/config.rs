@@ -1,0 +1,254 @@
+//! Which id arrays a table takes part in, read from the catalog once per backend.
+//!
+//! The triggers are generic: one function for every join table and one for every side table.
+//! Each call needs its association's names, so they are cached per backend and dropped whenever
+//! PostgreSQL announces a relcache invalidation. `denormalize` and `normalize` create or drop
+//! triggers on every table involved, which sends exactly such invalidations, so a backend never
+//! acts on a stale entry; renames send them too.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use pgrx::pg_sys;
+use pgrx::prelude::*;
+use pgrx::spi::SpiClient;
+
+use crate::error::Result;
+use crate::plans;
+use crate::regclass::RegClass;
+
+/// An id array column, with what generated SQL needs to name it and its type.
+pub struct ArrayColumn {
+    /// The column name as stored (for messages and catalog rows).
+    pub name: String,
+    /// `quote_ident(name)`.
+    pub sql: String,
+    pub attnum: i16,
+    /// The array type, schema-qualified: `pg_catalog._int8`.
+    pub type_sql: String,
+    pub element: pg_sys::Oid,
+    pub collation: pg_sys::Oid,
+    /// ` COLLATE schema.name` for collatable element types, else empty.
+    pub collate_sql: String,
+}
+
+/// One side of an association: a table, its key, the join table's column that references it,
+/// and the array (if any) on this table that holds the other side's ids.
+pub struct Side {
+    pub table: pg_sys::Oid,
+    /// Schema-qualified and quoted, independent of `search_path`.
+    pub table_sql: String,
+    pub key_sql: String,
+    /// The join table's column referencing this side, quoted.
+    pub join_column_sql: String,
+    pub array: Option<ArrayColumn>,
+}
+
+/// A join table with arrays on at least one side. `sides[0]` is `a`, `sides[1]` is `b`.
+pub struct Association {
+    pub join: pg_sys::Oid,
+    pub join_sql: String,
+    pub sides: [Side; 2],
+}
+
+impl Association {
+    pub fn self_association(&self) -> bool {
+        self.sides[0].table == self.sides[1].table
+    }
+
+    /// The advisory lock key that serialises array writers of this association: the pair
+    /// (`LOCK_SPACE`, join table OID), PostgreSQL's two-`int4` advisory key space.
+    pub fn lock_key(&self) -> (i32, i32) {
+        (LOCK_SPACE, self.join.to_u32() as i32)
+    }
+}
+
+/// The first half of habtm's two-part advisory lock keys ("habt" in ASCII).
+pub const LOCK_SPACE: i32 = 0x6861_6274;
+
+thread_local! {
+    static BY_JOIN: RefCell<HashMap<pg_sys::Oid, Option<Rc<Association>>>> = RefCell::new(HashMap::new());
+    static BY_SIDE: RefCell<HashMap<pg_sys::Oid, Rc<Vec<Rc<Association>>>>> = RefCell::new(HashMap::new());
+}
+
+/// Forgets everything cached; registered as a relcache invalidation callback.
+unsafe extern "C-unwind" fn invalidate(_arg: pg_sys::Datum, _relid: pg_sys::Oid) {
+    // Cheap and rare enough to drop it all (a few entries per backend). No allocation here:
+    // the callback may run while PostgreSQL processes invalidations.
+    let _ = BY_JOIN.try_with(|m| m.borrow_mut().clear());
+    let _ = BY_SIDE.try_with(|m| m.borrow_mut().clear());
+}
+
+/// Registers the invalidation callback (from `_PG_init`).
+pub fn init() {
+    // SAFETY: registering a callback with a static function, once per backend.
+    unsafe { pg_sys::CacheRegisterRelcacheCallback(Some(invalidate), pg_sys::Datum::from(0)) };
+}
+
+/// [`for_join`] without an SPI connection when the answer is cached (the common case).
+pub fn join_association(join: pg_sys::Oid) -> Result<Option<Rc<Association>>> {
+    match BY_JOIN.with(|m| m.borrow().get(&join).cloned()) {
+        Some(hit) => Ok(hit),
+        None => Spi::connect_mut(|client| for_join(client, join)),
+    }
+}
+
+/// [`for_side`] without an SPI connection when the answer is cached (the common case).
+pub fn side_associations(table: pg_sys::Oid) -> Result<Rc<Vec<Rc<Association>>>> {
+    match BY_SIDE.with(|m| m.borrow().get(&table).cloned()) {
+        Some(hit) => Ok(hit),
+        None => Spi::connect_mut(|client| for_side(client, table)),
+    }
+}
+
+/// The association whose join table is `join`, or `None` when it keeps no arrays.
+pub fn for_join(client: &mut SpiClient<'_>, join: pg_sys::Oid) -> Result<Option<Rc<Association>>> {
+    if let Some(hit) = BY_JOIN.with(|m| m.borrow().get(&join).cloned()) {
+        return Ok(hit);
+    }
+    let loaded = load(client, join)?.map(Rc::new);
+    BY_JOIN.with(|m| m.borrow_mut().insert(join, loaded.clone()));
+    Ok(loaded)
+}
+
+/// The associations with arrays that `table` is a side of.
+pub fn for_side(
+    client: &mut SpiClient<'_>,
+    table: pg_sys::Oid,
+) -> Result<Rc<Vec<Rc<Association>>>> {
+    if let Some(hit) = BY_SIDE.with(|m| m.borrow().get(&table).cloned()) {
+        return Ok(hit);
+    }
+    let joins = plans::run(
+        client,
+        "SELECT join_table::pg_catalog.oid FROM habtm.join_tables
+          WHERE (a OPERATOR(pg_catalog.=) $1 OR b OPERATOR(pg_catalog.=) $1)
+            AND (a_array IS NOT NULL OR b_array IS NOT NULL)
+          ORDER BY 1",
+        &[RegClass(table).into()],
+        false,
+    )?
+    .map(|row| row.get::<pg_sys::Oid>(1))
+    .collect::<std::result::Result<Vec<_>, _>>()?;
+    let mut list = Vec::new();
+    for join in joins.into_iter().flatten() {
+        if let Some(a) = for_join(client, join)? {
+            list.push(a);
+        }
+    }
+    let list = Rc::new(list);
+    BY_SIDE.with(|m| m.borrow_mut().insert(table, Rc::clone(&list)));
+    Ok(list)
+}
+
+/// Reads one join table's row and the facts about its tables and array columns.
+pub fn load(client: &mut SpiClient<'_>, join: pg_sys::Oid) -> Result<Option<Association>> {
+    let sql = format!(
+        "SELECT j.a::pg_catalog.oid, j.b::pg_catalog.oid, {}, {}, {},
+                j.a_key::pg_catalog.text, j.b_key::pg_catalog.text,
+                pg_catalog.quote_ident(j.a_column), pg_catalog.quote_ident(j.b_column),
+                j.a_array::pg_catalog.text, j.b_array::pg_catalog.text
+           FROM habtm.join_tables j
+          WHERE j.join_table OPERATOR(pg_catalog.=) $1
+            AND (j.a_array IS NOT NULL OR j.b_array IS NOT NULL)",
+        qualified_name("j.join_table"),
+        qualified_name("j.a"),
+        qualified_name("j.b"),
+    );
+    let rows = plans::run(client, &sql, &[RegClass(join).into()], false)?;
+    let Some(row) = rows.into_iter().next() else {
+        return Ok(None);
+    };
+    let text = |i| -> Result<String> { Ok(row.get::<String>(i)?.unwrap_or_default()) };
+    let oid = |i| -> Result<pg_sys::Oid> { Ok(row.get::<pg_sys::Oid>(i)?.unwrap_or_default()) };
+    let (a, b) = (oid(1)?, oid(2)?);
+    let (a_array, b_array) = (row.get::<String>(10)?, row.get::<String>(11)?);
+    let (join_sql, a_sql, b_sql) = (text(3)?, text(4)?, text(5)?);
+    let (a_key, b_key, a_col, b_col) = (text(6)?, text(7)?, text(8)?, text(9)?);
+    let a_array = match a_array {
+        Some(name) => Some(array_column(client, a, &name)?),
+        None => None,
+    };
+    let b_array = match b_array {
+        Some(name) => Some(array_column(client, b, &name)?),
+        None => None,
+    };
+    let side = |table, table_sql, key: String, join_column_sql, array| Side {
+        table,
+        table_sql,
+        key_sql: spi_quote(&key),
+        join_column_sql,
+        array,
+    };
+    Ok(Some(Association {
+        join,
+        join_sql,
+        sides: [
+            side(a, a_sql, a_key, a_col, a_array),
+            side(b, b_sql, b_key, b_col, b_array),
+        ],
+    }))
+}
+
+/// SQL for the schema-qualified, quoted name of the relation in the `regclass` expression
+/// `relation`, whatever the `search_path` (`regclass::text` omits visible schemas).
+pub fn qualified_name(relation: &str) -> String {
+    format!(
+        "(SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname)
+            FROM pg_catalog.pg_class c
+            JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+           WHERE c.oid OPERATOR(pg_catalog.=) {relation})"
+    )
+}
+
+/// The schema-qualified, quoted name of a relation.
+pub fn qualified_name_of(client: &SpiClient<'_>, relation: pg_sys::Oid) -> Result<String> {
+    let row = client
+        .select(
+            &format!("SELECT {}", qualified_name("$1")),
+            Some(1),
+            &[RegClass(relation).into()],
+        )?
+        .first();
+    Ok(row.get::<String>(1)?.unwrap_or_default())
+}
+
+fn spi_quote(name: &str) -> String {
+    pgrx::spi::quote_identifier(name)
+}
+
+/// The facts about an array column that generated SQL needs.
+pub fn array_column(
+    client: &mut SpiClient<'_>,
+    table: pg_sys::Oid,
+    name: &str,
+) -> Result<ArrayColumn> {
+    let row = plans::run(
+        client,
+        "SELECT a.attnum, pg_catalog.quote_ident(tn.nspname) || '.' || pg_catalog.quote_ident(t.typname),
+                t.typelem, a.attcollation,
+                CASE WHEN a.attcollation OPERATOR(pg_catalog.<>) 0 THEN
+                     ' COLLATE ' || pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(c.collname)
+                     ELSE '' END
+           FROM pg_catalog.pg_attribute a
+           JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
+           JOIN pg_catalog.pg_namespace tn ON tn.oid OPERATOR(pg_catalog.=) t.typnamespace
+           LEFT JOIN pg_catalog.pg_collation c ON c.oid OPERATOR(pg_catalog.=) a.attcollation
+           LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid OPERATOR(pg_catalog.=) c.collnamespace
+          WHERE a.attrelid OPERATOR(pg_catalog.=) $1 AND a.attname OPERATOR(pg_catalog.=) $2::pg_catalog.name
+            AND NOT a.attisdropped",
+        &[RegClass(table).into(), name.into()],
+        false,
+    )?
+    .first();
+    Ok(ArrayColumn {
+        name: name.to_owned(),
+        sql: spi_quote(name),
+        attnum: row.get::<i16>(1)?.unwrap_or_default(),
+        type_sql: row.get::<String>(2)?.unwrap_or_default(),
+        element: row.get::<pg_sys::Oid>(3)?.unwrap_or_default(),
+        collation: row.get::<pg_sys::Oid>(4)?.unwrap_or_default(),
+        collate_sql: row.get::<String>(5)?.unwrap_or_default(),
+    })
+}

@@ -1,0 +1,368 @@
+//! Id arrays as sorted, duplicate-free sets, for any key type.
+//!
+//! The triggers keep an array canonical by merging a sorted delta into an already sorted array
+//! (linear, no SQL sort per row). Elements are compared with the type's default btree order, in
+//! the array column's collation, so the order is the one `ORDER BY` gives; `int2`/`int4`/`int8`
+//! are compared natively, everything else through the type's comparison function.
+
+use std::cmp::Ordering;
+
+use pgrx::pg_sys;
+use pgrx::prelude::*;
+
+use crate::error::{HabtmError, OrRaise, Result};
+
+/// How to compare two elements.
+enum Compare {
+    Int2,
+    Int4,
+    Int8,
+    /// The btree comparison function, called with `collation`.
+    Function {
+        finfo: *mut pg_sys::FmgrInfo,
+        collation: pg_sys::Oid,
+    },
+}
+
+/// An element type: storage facts for (de)constructing arrays, and its order.
+pub struct ElementType {
+    oid: pg_sys::Oid,
+    len: i16,
+    byval: bool,
+    align: std::ffi::c_char,
+    compare: Compare,
+}
+
+impl ElementType {
+    /// Looks the type up (cached by PostgreSQL's type cache). A type without a default btree
+    /// order cannot be a set's element.
+    pub fn new(oid: pg_sys::Oid, collation: pg_sys::Oid) -> Result<ElementType> {
+        // SAFETY: lookup_type_cache returns a pointer into the long-lived type cache (or raises).
+        let entry =
+            unsafe { &*pg_sys::lookup_type_cache(oid, pg_sys::TYPECACHE_CMP_PROC_FINFO as i32) };
+        if entry.cmp_proc == pg_sys::InvalidOid {
+            return Err(HabtmError::Unorderable {
+                type_oid: oid.to_u32(),
+            });
+        }
+        let compare = match oid {
+            pg_sys::INT2OID => Compare::Int2,
+            pg_sys::INT4OID => Compare::Int4,
+            pg_sys::INT8OID => Compare::Int8,
+            _ => Compare::Function {
+                finfo: &entry.cmp_proc_finfo as *const _ as *mut _,
+                collation,
+            },
+        };
+        Ok(ElementType {
+            oid,
+            len: entry.typlen,
+            byval: entry.typbyval,
+            align: entry.typalign,
+            compare,
+        })
+    }
+
+    fn cmp(&self, a: pg_sys::Datum, b: pg_sys::Datum) -> Ordering {
+        match self.compare {
+            Compare::Int2 => (a.value() as i16).cmp(&(b.value() as i16)),
+            Compare::Int4 => (a.value() as i32).cmp(&(b.value() as i32)),
+            Compare::Int8 => (a.value() as i64).cmp(&(b.value() as i64)),
+            Compare::Function { finfo, collation } => {
+                // SAFETY: finfo is the type cache's comparison function for this very type; a
+                // failure inside it is raised and unwinds as a Rust panic through pgrx's guard.
+                let r = unsafe { pg_sys::FunctionCall2Coll(finfo, collation, a, b) };
+                (r.value() as i32).cmp(&0)
+            }
+        }
+    }
+
+    /// Sorts and removes duplicates, unless the elements are canonical already (a linear check,
+    /// the common case for a stored array). Returns whether anything changed.
+    fn canonicalize(&self, elems: &mut Vec<pg_sys::Datum>) -> bool {
+        if elems
+            .windows(2)
+            .all(|w| self.cmp(w[0], w[1]) == Ordering::Less)
+        {
+            return false;
+        }
+        elems.sort_by(|a, b| self.cmp(*a, *b));
+        elems.dedup_by(|a, b| self.cmp(*a, *b) == Ordering::Equal);
+        true
+    }
+
+    /// The elements of a one-dimensional array without NULLs. `what` names the array in errors.
+    ///
+    /// # Safety
+    /// `array` must be a (possibly toasted) array datum whose element type is this type.
+    pub unsafe fn elements(&self, array: pg_sys::Datum, what: &str) -> Result<Vec<pg_sys::Datum>> {
+        // SAFETY: the caller passes an array datum; detoasting returns a palloc'd copy or itself.
+        let arr =
+            unsafe { pg_sys::pg_detoast_datum(array.cast_mut_ptr()) } as *mut pg_sys::ArrayType;
+        // SAFETY: arr is a detoasted array header.
+        let ndim = unsafe { (*arr).ndim };
+        if ndim > 1 {
+            return Err(HabtmError::BadIdArray {
+                what: what.to_owned(),
+                reason: "is multidimensional",
+            });
+        }
+        let mut values: *mut pg_sys::Datum = std::ptr::null_mut();
+        let mut nulls: *mut bool = std::ptr::null_mut();
+        let mut n: i32 = 0;
+        // SAFETY: deconstruct_array with this type's storage facts, as its contract requires.
+        unsafe {
+            pg_sys::deconstruct_array(
+                arr,
+                self.oid,
+                self.len as i32,
+                self.byval,
+                self.align,
+                &mut values,
+                &mut nulls,
+                &mut n,
+            );
+        }
+        let n = n as usize;
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        // SAFETY: deconstruct_array returned n datums and n null flags.
+        let (values, nulls) = unsafe {
+            (
+                std::slice::from_raw_parts(values, n),
+                std::slice::from_raw_parts(nulls, n),
+            )
+        };
+        if nulls.iter().any(|&null| null) {
+            return Err(HabtmError::BadIdArray {
+                what: what.to_owned(),
+                reason: "contains NULL",
+            });
+        }
+        Ok(values.to_vec())
+    }
+
+    /// A one-dimensional array of the elements (lower bound 1).
+    pub fn build(&self, elems: &[pg_sys::Datum]) -> pg_sys::Datum {
+        // SAFETY: the datums are of this type, and construct_array copies them.
+        unsafe {
+            if elems.is_empty() {
+                pg_sys::Datum::from(pg_sys::construct_empty_array(self.oid))
+            } else {
+                pg_sys::Datum::from(pg_sys::construct_array(
+                    elems.as_ptr() as *mut pg_sys::Datum,
+                    elems.len() as i32,
+                    self.oid,
+                    self.len as i32,
+                    self.byval,
+                    self.align,
+                ))
+            }
+        }
+    }
+
+    /// `array` as a canonical set: `None` when it is one already (keep the datum as it is).
+    ///
+    /// # Safety
+    /// As for [`ElementType::elements`].
+    pub unsafe fn canonical(
+        &self,
+        array: pg_sys::Datum,
+        what: &str,
+    ) -> Result<Option<pg_sys::Datum>> {
+        // SAFETY: forwarded contract.
+        let mut elems = unsafe { self.elements(array, what)? };
+        // A stored array must also have the default lower bound to compare equal to `'{…}'`.
+        // SAFETY: as in `elements`; detoasting again is cheap next to the work above.
+        let lower_one = unsafe {
+            let arr = pg_sys::pg_detoast_datum(array.cast_mut_ptr()) as *mut pg_sys::ArrayType;
+            let ndim = (*arr).ndim as usize;
+            // dimensions, then lower bounds, follow the header
+            let dims = arr.add(1) as *const i32;
+            ndim == 0 || *dims.add(ndim) == 1
+        };
+        if !self.canonicalize(&mut elems) && lower_one {
+            return Ok(None);
+        }
+        Ok(Some(self.build(&elems)))
+    }
+
+    /// `(current − removed) ∪ added` as a canonical set.
+    pub fn apply(
+        &self,
+        mut current: Vec<pg_sys::Datum>,
+        mut removed: Vec<pg_sys::Datum>,
+        mut added: Vec<pg_sys::Datum>,
+    ) -> Vec<pg_sys::Datum> {
+        self.canonicalize(&mut current);
+        self.canonicalize(&mut removed);
+        self.canonicalize(&mut added);
+        // current − removed
+        let mut kept = Vec::with_capacity(current.len());
+        let mut r = removed.iter().peekable();
+        for &x in &current {
+            while r.next_if(|&&y| self.cmp(y, x) == Ordering::Less).is_some() {}
+            if r.peek().is_none_or(|&&y| self.cmp(y, x) != Ordering::Equal) {
+                kept.push(x);
+            }
+        }
+        // ∪ added
+        let mut out = Vec::with_capacity(kept.len() + added.len());
+        let (mut i, mut j) = (0, 0);
+        while i < kept.len() && j < added.len() {
+            match self.cmp(kept[i], added[j]) {
+                Ordering::Less => {
+                    out.push(kept[i]);
+                    i += 1;
+                }
+                Ordering::Greater => {
+                    out.push(added[j]);
+                    j += 1;
+                }
+                Ordering::Equal => {
+                    out.push(kept[i]);
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        out.extend_from_slice(&kept[i..]);
+        out.extend_from_slice(&added[j..]);
+        out
+    }
+}
+
+/// The element type and collation of the array argument `n` of the current call.
+fn argument_element_type(fcinfo: pg_sys::FunctionCallInfo, n: i32) -> ElementType {
+    // SAFETY: fcinfo is this call's; get_fn_expr_argtype reads its expression tree.
+    let (array_type, collation) = unsafe {
+        (
+            pg_sys::get_fn_expr_argtype((*fcinfo).flinfo, n),
+            (*fcinfo).fncollation,
+        )
+    };
+    // SAFETY: plain catalog lookup.
+    let element = unsafe { pg_sys::get_element_type(array_type) };
+    ElementType::new(element, collation).or_raise()
+}
+
+/// `habtm.array_canonical(ids)`: the ids sorted ascending without duplicates.
+#[pg_extern(immutable, strict, parallel_safe)]
+fn array_canonical(ids: pgrx::AnyArray, fcinfo: pg_sys::FunctionCallInfo) -> pgrx::AnyArray {
+    let t = argument_element_type(fcinfo, 0);
+    // SAFETY: the argument is an array of t.
+    let out = unsafe { t.canonical(ids.datum(), "ids") }.or_raise();
+    match out {
+        None => ids,
+        // SAFETY: a new array of the same type.
+        Some(d) => unsafe {
+            pgrx::AnyArray::from_polymorphic_datum(d, false, ids.oid()).unwrap_or(ids)
+        },
+    }
+}
+
+/// `habtm.array_apply(ids, removed, added)`: `(ids − removed) ∪ added`, canonical. NULL
+/// `removed` or `added` is empty.
+#[pg_extern(immutable, parallel_safe)]
+fn array_apply(
+    ids: Option<pgrx::AnyArray>,
+    removed: Option<pgrx::AnyArray>,
+    added: Option<pgrx::AnyArray>,
+    fcinfo: pg_sys::FunctionCallInfo,
+) -> Option<pgrx::AnyArray> {
+    let ids = ids?;
+    let t = argument_element_type(fcinfo, 0);
+    // SAFETY: all three arguments share the polymorphic array type of `ids`.
+    let (current, removed, added) = unsafe {
+        (
+            t.elements(ids.datum(), "ids").or_raise(),
+            match &removed {
+                Some(r) => t.elements(r.datum(), "removed").or_raise(),
+                None => Vec::new(),
+            },
+            match &added {
+                Some(a) => t.elements(a.datum(), "added").or_raise(),
+                None => Vec::new(),
+            },
+        )
+    };
+    let out = t.build(&t.apply(current, removed, added));
+    // SAFETY: a new array of the same type.
+    unsafe { pgrx::AnyArray::from_polymorphic_datum(out, false, ids.oid()) }
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use pgrx::prelude::*;
+
+    fn text(query: &str) -> String {
+        Spi::get_one::<String>(query).unwrap().unwrap()
+    }
+
+    #[pg_test]
+    fn canonical_sorts_and_dedupes_each_key_type() {
+        assert_eq!(
+            text("SELECT habtm.array_canonical('{3,1,1,2}'::int8[])::text"),
+            "{1,2,3}"
+        );
+        assert_eq!(
+            text("SELECT habtm.array_canonical('{3,-1,3}'::int4[])::text"),
+            "{-1,3}"
+        );
+        assert_eq!(
+            text("SELECT habtm.array_canonical('{}'::int4[])::text"),
+            "{}"
+        );
+        assert_eq!(
+            text("SELECT habtm.array_canonical('{kevin,bob,bob}'::text[] COLLATE \"C\")::text"),
+            "{bob,kevin}"
+        );
+        assert_eq!(
+            text(
+                "SELECT habtm.array_canonical(ARRAY['b0000000-0000-0000-0000-000000000000',
+                                                     'a0000000-0000-0000-0000-000000000000']::uuid[])::text"
+            ),
+            "{a0000000-0000-0000-0000-000000000000,b0000000-0000-0000-0000-000000000000}"
+        );
+        // lower bound normalised
+        assert_eq!(
+            text("SELECT habtm.array_canonical('[0:1]={1,2}'::int8[])::text"),
+            "{1,2}"
+        );
+    }
+
+    #[pg_test]
+    fn apply_is_set_difference_then_union() {
+        let q = |a: &str, r: &str, d: &str| {
+            text(&format!(
+                "SELECT habtm.array_apply({a}::int8[], {r}::int8[], {d}::int8[])::text"
+            ))
+        };
+        assert_eq!(q("'{1,3,5}'", "'{3}'", "'{4,0,9}'"), "{0,1,4,5,9}");
+        assert_eq!(q("'{1,3,5}'", "'{3,5}'", "'{5}'"), "{1,5}");
+        assert_eq!(q("'{}'", "NULL", "'{2,2,1}'"), "{1,2}");
+        assert_eq!(q("'{1,2}'", "'{1,2,7}'", "NULL"), "{}");
+        assert_eq!(q("'{2,1}'", "NULL", "NULL"), "{1,2}");
+        assert_eq!(q("'{1,3}'", "'{1}'", "'{1,3}'"), "{1,3}");
+        assert_eq!(q("'{1,2,3}'", "'{2}'", "'{0}'"), "{0,1,3}");
+    }
+
+    #[pg_test]
+    fn nulls_and_dimensions_are_refused() {
+        let state = |q: &str| crate::testing::sqlstate_of(q);
+        assert_eq!(
+            state("SELECT habtm.array_canonical('{1,NULL}'::int8[])"),
+            "22004"
+        );
+        assert_eq!(
+            state("SELECT habtm.array_canonical('{{1},{2}}'::int8[])"),
+            "2202E"
+        );
+        assert_eq!(
+            state("SELECT habtm.array_apply('{1}'::int8[], NULL, '{NULL}'::int8[])"),
+            "22004"
+        );
+    }
+}

@@ -1,0 +1,197 @@
+//! The set-based statements the triggers run: one per side and event, whatever the number of
+//! rows. Generated from an [`Association`]'s quoted names; every operator and function is
+//! qualified, so they run under any `search_path`. Transition tables are `habtm_old` and
+//! `habtm_new` (the names the triggers are created with).
+
+use super::config::{Association, Side};
+
+/// What happened to the join table.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum JoinEvent {
+    Insert,
+    Delete,
+    Update,
+    Truncate,
+}
+
+const EQ: &str = "OPERATOR(pg_catalog.=)";
+
+/// The other side's index.
+fn other(i: usize) -> usize {
+    1 - i
+}
+
+/// Brings side `i`'s arrays up to date with a change of the join table. Returns two counts:
+/// rows that had to be updated (those that exist, locked in ascending key order) and rows updated.
+pub fn join_changed(a: &Association, i: usize, event: JoinEvent) -> String {
+    let side = &a.sides[i];
+    let array = side.array.as_ref().expect("a side with an array");
+    let (k, id) = (&side.join_column_sql, &a.sides[other(i)].join_column_sql);
+    let at = &array.type_sql;
+    let (tbl, key, arr) = (&side.table_sql, &side.key_sql, &array.sql);
+    if event == JoinEvent::Truncate {
+        return format!(
+            "WITH locked AS (
+                 SELECT s.{key} AS k FROM {tbl} s
+                  WHERE pg_catalog.cardinality(s.{arr}) OPERATOR(pg_catalog.>) 0
+                  ORDER BY s.{key} FOR NO KEY UPDATE OF s),
+             done AS (
+                 UPDATE {tbl} s SET {arr} = CAST('{{}}' AS {at}) FROM locked l
+                  WHERE s.{key} {EQ} l.k RETURNING 1)
+             SELECT (SELECT pg_catalog.count(*) FROM locked), (SELECT pg_catalog.count(*) FROM done)"
+        );
+    }
+    let delta = match event {
+        JoinEvent::Insert => format!(
+            "SELECT t.{k} AS k, CAST(NULL AS {at}) AS rem, CAST(pg_catalog.array_agg(t.{id}) AS {at}) AS add
+               FROM habtm_new t GROUP BY t.{k}"
+        ),
+        JoinEvent::Delete => format!(
+            "SELECT t.{k} AS k, CAST(pg_catalog.array_agg(t.{id}) AS {at}) AS rem, CAST(NULL AS {at}) AS add
+               FROM habtm_old t GROUP BY t.{k}"
+        ),
+        JoinEvent::Update => format!(
+            "SELECT u.k, CAST(pg_catalog.array_agg(u.id) FILTER (WHERE u.old) AS {at}) AS rem,
+                    CAST(pg_catalog.array_agg(u.id) FILTER (WHERE NOT u.old) AS {at}) AS add
+               FROM (SELECT t.{k} AS k, t.{id} AS id, true AS old FROM habtm_old t
+                     UNION ALL
+                     SELECT t.{k}, t.{id}, false FROM habtm_new t) u
+              GROUP BY u.k"
+        ),
+        JoinEvent::Truncate => unreachable!(),
+    };
+    format!(
+        "WITH delta AS ({delta}),
+         locked AS (
+             SELECT d.k, d.rem, d.add FROM delta d JOIN {tbl} s ON s.{key} {EQ} d.k
+              ORDER BY d.k FOR NO KEY UPDATE OF s),
+         done AS (
+             UPDATE {tbl} s SET {arr} = habtm.array_apply(s.{arr}{collate}, l.rem, l.add)
+               FROM locked l WHERE s.{key} {EQ} l.k RETURNING 1)
+         SELECT (SELECT pg_catalog.count(*) FROM locked), (SELECT pg_catalog.count(*) FROM done)",
+        collate = array.collate_sql,
+    )
+}
+
+/// For a self-association with arrays on both sides: locks, in one ascending pass, every row
+/// that either side's update will touch (two passes could interleave with another writer's).
+pub fn lock_self_association(a: &Association, event: JoinEvent) -> String {
+    let side = &a.sides[0];
+    let (tbl, key) = (&side.table_sql, &side.key_sql);
+    let (c0, c1) = (&a.sides[0].join_column_sql, &a.sides[1].join_column_sql);
+    let sources: Vec<&str> = match event {
+        JoinEvent::Insert => vec!["habtm_new"],
+        JoinEvent::Delete => vec!["habtm_old"],
+        JoinEvent::Update => vec!["habtm_old", "habtm_new"],
+        JoinEvent::Truncate => vec![],
+    };
+    let keys = if sources.is_empty() {
+        // TRUNCATE: every row with a non-empty array on either side
+        let arrays: Vec<String> = a
+            .sides
+            .iter()
+            .filter_map(|s| s.array.as_ref())
+            .map(|arr| {
+                format!(
+                    "pg_catalog.cardinality(s.{}) OPERATOR(pg_catalog.>) 0",
+                    arr.sql
+                )
+            })
+            .collect();
+        format!("SELECT s.{key} FROM {tbl} s WHERE {}", arrays.join(" OR "))
+    } else {
+        sources
+            .iter()
+            .map(|t| format!("SELECT t.{c0} FROM {t} t UNION SELECT t.{c1} FROM {t} t"))
+            .collect::<Vec<_>>()
+            .join(" UNION ")
+    };
+    format!(
+        "SELECT pg_catalog.count(*) FROM (
+             SELECT 1 FROM {tbl} s WHERE s.{key} IN ({keys})
+              ORDER BY s.{key} FOR NO KEY UPDATE OF s) x"
+    )
+}
+
+/// Makes the join table follow side `i`'s arrays after an INSERT into (or, `updated`, an
+/// UPDATE of) that side: links that are missing are inserted, links not in the array deleted.
+/// Returns four counts: links to delete, deleted, to insert, inserted.
+pub fn array_written(a: &Association, i: usize, updated: bool) -> String {
+    let side: &Side = &a.sides[i];
+    let array = side.array.as_ref().expect("a side with an array");
+    let (j, kc, ic) = (
+        &a.join_sql,
+        &side.join_column_sql,
+        &a.sides[other(i)].join_column_sql,
+    );
+    let (key, arr) = (&side.key_sql, &array.sql);
+    if !updated {
+        // new rows have no links yet
+        return format!(
+            "WITH want AS (
+                 SELECT n.{key} AS k, u.id FROM habtm_new n
+                 CROSS JOIN LATERAL pg_catalog.unnest(n.{arr}) AS u(id)),
+             ins AS (
+                 INSERT INTO {j} ({kc}, {ic}) SELECT w.k, w.id FROM want w ORDER BY w.k, w.id
+                 RETURNING 1)
+             SELECT 0::pg_catalog.int8, 0::pg_catalog.int8,
+                    (SELECT pg_catalog.count(*) FROM want), (SELECT pg_catalog.count(*) FROM ins)"
+        );
+    }
+    format!(
+        "WITH n AS (SELECT n.{key} AS k FROM habtm_new n),
+         want AS (
+             SELECT n.{key} AS k, u.id FROM habtm_new n
+             CROSS JOIN LATERAL pg_catalog.unnest(n.{arr}) AS u(id)),
+         gone AS (
+             SELECT j.{kc} AS k, j.{ic} AS id FROM {j} j JOIN n ON j.{kc} {EQ} n.k
+              WHERE NOT EXISTS (SELECT FROM want w WHERE w.k {EQ} j.{kc} AND w.id {EQ} j.{ic})),
+         missing AS (
+             SELECT w.k, w.id FROM want w
+              WHERE NOT EXISTS (SELECT FROM {j} j WHERE j.{kc} {EQ} w.k AND j.{ic} {EQ} w.id)),
+         del AS (
+             DELETE FROM {j} j USING gone g WHERE j.{kc} {EQ} g.k AND j.{ic} {EQ} g.id RETURNING 1),
+         ins AS (
+             INSERT INTO {j} ({kc}, {ic}) SELECT m.k, m.id FROM missing m ORDER BY m.k, m.id
+             RETURNING 1)
+         SELECT (SELECT pg_catalog.count(*) FROM gone), (SELECT pg_catalog.count(*) FROM del),
+                (SELECT pg_catalog.count(*) FROM missing), (SELECT pg_catalog.count(*) FROM ins)"
+    )
+}
+
+/// Each row of side `i` with the array the join table says it should have (`k`, `expected`)
+/// next to the stored one (`actual`): the common part of `check`, `repair` and the backfill.
+pub fn expected_arrays(a: &Association, i: usize) -> String {
+    let side = &a.sides[i];
+    let array = side.array.as_ref().expect("a side with an array");
+    let (j, kc, ic) = (
+        &a.join_sql,
+        &side.join_column_sql,
+        &a.sides[other(i)].join_column_sql,
+    );
+    let (tbl, key, arr, at) = (&side.table_sql, &side.key_sql, &array.sql, &array.type_sql);
+    format!(
+        "SELECT s.{key} AS k, s.{arr} AS actual,
+                COALESCE(g.ids, CAST('{{}}' AS {at})) AS expected
+           FROM {tbl} s
+           LEFT JOIN (SELECT t.{kc} AS k,
+                             habtm.array_canonical(CAST(pg_catalog.array_agg(t.{ic}) AS {at}){collate}) AS ids
+                        FROM {j} t GROUP BY t.{kc}) g ON g.k {EQ} s.{key}",
+        collate = array.collate_sql,
+    )
+}
+
+/// Rewrites the arrays of side `i` that differ from the join table; returns the count.
+pub fn rewrite(a: &Association, i: usize) -> String {
+    let side = &a.sides[i];
+    let array = side.array.as_ref().expect("a side with an array");
+    let (tbl, key, arr) = (&side.table_sql, &side.key_sql, &array.sql);
+    format!(
+        "WITH e AS ({expected}),
+         done AS (
+             UPDATE {tbl} s SET {arr} = e.expected FROM e
+              WHERE s.{key} {EQ} e.k AND e.actual IS DISTINCT FROM e.expected RETURNING 1)
+         SELECT pg_catalog.count(*) FROM done",
+        expected = expected_arrays(a, i),
+    )
+}

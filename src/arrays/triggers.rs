@@ -1,0 +1,420 @@
+//! The trigger functions that keep id arrays equal to the join table.
+//!
+//! Join table (`join_lock`, `join_sync`): every INSERT, UPDATE, DELETE (also from a foreign-key
+//! cascade), COPY and `ON CONFLICT` statement fires one AFTER … FOR EACH STATEMENT trigger with
+//! its transition table; each side with an array is updated by one set-based statement that
+//! merges the delta into the sorted arrays (`habtm.array_apply`), locking the rows it touches in
+//! ascending key order. TRUNCATE empties the arrays.
+//!
+//! Side tables (`side_lock`, `side_canonical`, `side_sync`): a write to an array column is a
+//! write to the association. A BEFORE ROW trigger stores the array canonical (sorted, no
+//! duplicates, no NULLs: in Rust, no SQL per row); an AFTER statement trigger makes the join
+//! table follow, and the join table's triggers then update the other side's arrays.
+//!
+//! Locking: a per-association advisory lock, taken in BEFORE STATEMENT triggers, before any row
+//! lock: shared by join-table writers (they run concurrently and lock side rows in key order),
+//! exclusive for array writes, side-row deletes, key updates and truncations (which lock rows in
+//! the other order: side row first, then the join table, then the other side).
+//!
+//! Loops: the UPDATEs habtm itself runs on a side table are not writes to the association. The
+//! side table's triggers recognise them by relation and trigger depth ([`Quiet`]) and return at
+//! once, so every trigger fires once per statement and does nothing for habtm's own writes.
+
+use std::cell::RefCell;
+
+use pgrx::pg_sys;
+use pgrx::prelude::*;
+use pgrx::spi::SpiClient;
+use pgrx::trigger_support::{PgTrigger, PgTriggerOperation};
+
+use super::config::{self, Association};
+use super::sort::ElementType;
+use super::statements::{self, JoinEvent};
+use crate::error::{HabtmError, OrRaise};
+
+type HResult<T> = crate::error::Result<T>;
+use crate::plans;
+
+/// Where habtm's own statements are running, so that the triggers they fire stand aside.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Quiet {
+    /// habtm is updating this side table's arrays; its triggers at this depth do nothing.
+    Table { table: pg_sys::Oid, depth: i32 },
+    /// habtm is writing the join table to follow this side's arrays: the join table's triggers
+    /// at this depth leave that side alone (its arrays are already what the join table becomes).
+    JoinSide {
+        join: pg_sys::Oid,
+        side: usize,
+        depth: i32,
+    },
+}
+
+thread_local! {
+    static QUIET: RefCell<Vec<Quiet>> = const { RefCell::new(Vec::new()) };
+    /// Side tables whose current UPDATE statement (at a trigger depth) sets a key or array
+    /// column: only those need the AFTER UPDATE trigger's work. Cleared when transactions end.
+    static PENDING: RefCell<Vec<(pg_sys::Oid, i32)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Pushes a [`Quiet`] entry for as long as it lives (also when an error unwinds).
+struct QuietGuard;
+
+impl QuietGuard {
+    fn new(q: Quiet) -> QuietGuard {
+        QUIET.with(|v| v.borrow_mut().push(q));
+        QuietGuard
+    }
+}
+
+impl Drop for QuietGuard {
+    fn drop(&mut self) {
+        QUIET.with(|v| {
+            v.borrow_mut().pop();
+        });
+    }
+}
+
+fn is_quiet(q: Quiet) -> bool {
+    QUIET.with(|v| v.borrow().contains(&q))
+}
+
+/// Drops per-statement state at the end of every transaction.
+unsafe extern "C-unwind" fn end_of_transaction(_event: u32, _arg: *mut std::ffi::c_void) {
+    let _ = PENDING.try_with(|v| v.borrow_mut().clear());
+}
+
+/// Registers the transaction callback (from `_PG_init`).
+pub fn init() {
+    // SAFETY: a static callback, registered once per backend.
+    unsafe { pg_sys::RegisterXactCallback(Some(end_of_transaction), std::ptr::null_mut()) };
+}
+
+/// `pg_trigger_depth()`: 1 inside a trigger fired by a top-level statement.
+fn trigger_depth() -> i32 {
+    // SAFETY: pg_trigger_depth takes no arguments and returns an int4.
+    unsafe { pgrx::direct_function_call::<i32>(pg_sys::pg_trigger_depth, &[]) }.unwrap_or(0)
+}
+
+/// Takes the association's advisory lock until the transaction ends.
+fn lock_association(a: &Association, exclusive: bool) {
+    let (k1, k2) = a.lock_key();
+    let args = [Some(pg_sys::Datum::from(k1)), Some(pg_sys::Datum::from(k2))];
+    // SAFETY: both functions take two int4 and return void.
+    unsafe {
+        if exclusive {
+            pgrx::direct_function_call_as_datum(pg_sys::pg_advisory_xact_lock_int4, &args);
+        } else {
+            pgrx::direct_function_call_as_datum(pg_sys::pg_advisory_xact_lock_shared_int4, &args);
+        }
+    }
+}
+
+/// Refuses to maintain `array` when row-level security applies to `table` for the current role:
+/// a policy that hides rows would leave arrays stale without an error.
+fn check_row_security(table: pg_sys::Oid, table_sql: &str, array: String) -> HResult<()> {
+    // SAFETY: a catalog lookup for an existing relation.
+    let rls = unsafe { pg_sys::check_enable_rls(table, pg_sys::InvalidOid, true) };
+    if rls == pg_sys::CheckEnableRlsResult::RLS_ENABLED as i32 {
+        return Err(HabtmError::RowSecurity {
+            table: table_sql.to_owned(),
+            array,
+        });
+    }
+    Ok(())
+}
+
+/// Runs a maintenance statement that returns pairs of counts (rows to write, rows written), one
+/// pair per entry of `actions`; a pair that disagrees is an error.
+fn run_counted(
+    client: &mut SpiClient<'_>,
+    sql: &str,
+    table: &str,
+    actions: &[&str],
+) -> HResult<()> {
+    let row = plans::run(client, sql, &[], true)?.first();
+    for (p, action) in actions.iter().enumerate() {
+        let expected = row.get::<i64>(2 * p + 1)?.unwrap_or(0);
+        let done = row.get::<i64>(2 * p + 2)?.unwrap_or(0);
+        if expected != done {
+            return Err(HabtmError::RowsSkipped {
+                table: table.to_owned(),
+                action: (*action).to_owned(),
+                expected,
+                done,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Makes the transition tables of this trigger call visible to SPI.
+fn register_transition_tables(trigger: &PgTrigger<'_>) {
+    let data = trigger.trigger_data() as *const pg_sys::TriggerData as *mut pg_sys::TriggerData;
+    // SAFETY: called inside the SPI connection that will read them, with this call's own
+    // TriggerData; SPI copies nothing and only registers the named tuplestores.
+    unsafe { pg_sys::SPI_register_trigger_data(data) };
+}
+
+/// `table.column` of a side's array, for messages.
+fn array_name(s: &config::Side) -> String {
+    format!(
+        "{}.{}",
+        s.table_sql,
+        s.array.as_ref().map_or("", |a| a.sql.as_str())
+    )
+}
+
+fn relid(trigger: &PgTrigger<'_>) -> pg_sys::Oid {
+    trigger.relid().expect("a trigger call has a relation")
+}
+
+/// BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE … FOR EACH STATEMENT on a join table.
+#[pg_trigger]
+fn join_lock<'a>(
+    trigger: &'a PgTrigger<'a>,
+) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, HabtmError> {
+    let join = relid(trigger);
+    let truncate = matches!(trigger.op(), Ok(PgTriggerOperation::Truncate));
+    if let Some(a) = config::join_association(join).or_raise() {
+        lock_association(&a, truncate);
+    }
+    Ok(None)
+}
+
+/// AFTER INSERT / UPDATE / DELETE (with transition tables) and AFTER TRUNCATE … FOR EACH
+/// STATEMENT on a join table.
+#[pg_trigger]
+fn join_sync<'a>(
+    trigger: &'a PgTrigger<'a>,
+) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, HabtmError> {
+    let join = relid(trigger);
+    let event = match trigger.op() {
+        Ok(PgTriggerOperation::Insert) => JoinEvent::Insert,
+        Ok(PgTriggerOperation::Delete) => JoinEvent::Delete,
+        Ok(PgTriggerOperation::Update) => JoinEvent::Update,
+        _ => JoinEvent::Truncate,
+    };
+    let depth = trigger_depth();
+    Spi::connect_mut(|client| {
+        let Some(a) = config::for_join(client, join)? else {
+            return Ok(());
+        };
+        if event != JoinEvent::Truncate {
+            register_transition_tables(trigger);
+        }
+        let sides: Vec<usize> = (0..2)
+            .filter(|&i| a.sides[i].array.is_some())
+            .filter(|&i| {
+                !is_quiet(Quiet::JoinSide {
+                    join,
+                    side: i,
+                    depth,
+                })
+            })
+            .collect();
+        for &i in &sides {
+            let s = &a.sides[i];
+            check_row_security(s.table, &s.table_sql, array_name(s))?;
+        }
+        if sides.len() == 2 && a.self_association() {
+            let _quiet = QuietGuard::new(Quiet::Table {
+                table: a.sides[0].table,
+                depth: depth + 1,
+            });
+            plans::run(
+                client,
+                &statements::lock_self_association(&a, event),
+                &[],
+                true,
+            )?;
+        }
+        for &i in &sides {
+            let s = &a.sides[i];
+            let _quiet = QuietGuard::new(Quiet::Table {
+                table: s.table,
+                depth: depth + 1,
+            });
+            let action = format!("updated {} in", s.array.as_ref().unwrap().sql);
+            run_counted(
+                client,
+                &statements::join_changed(&a, i, event),
+                &s.table_sql,
+                &[&action],
+            )?;
+        }
+        Ok::<_, HabtmError>(())
+    })
+    .or_raise();
+    Ok(None)
+}
+
+/// BEFORE DELETE OR TRUNCATE OR UPDATE OF <keys and arrays> … FOR EACH STATEMENT on a side table.
+#[pg_trigger]
+fn side_lock<'a>(
+    trigger: &'a PgTrigger<'a>,
+) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, HabtmError> {
+    let table = relid(trigger);
+    let depth = trigger_depth();
+    if is_quiet(Quiet::Table { table, depth }) {
+        return Ok(None);
+    }
+    if matches!(trigger.op(), Ok(PgTriggerOperation::Update)) {
+        PENDING.with(|v| v.borrow_mut().push((table, depth)));
+    }
+    for a in config::side_associations(table).or_raise().iter() {
+        lock_association(a, true);
+    }
+    Ok(None)
+}
+
+/// BEFORE INSERT OR UPDATE OF <arrays> … FOR EACH ROW on a side table: stores each array
+/// canonical. No SQL: the row's arrays are sorted in place.
+#[pg_trigger]
+fn side_canonical<'a>(
+    trigger: &'a PgTrigger<'a>,
+) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, HabtmError> {
+    let table = relid(trigger);
+    let data = trigger.trigger_data();
+    let is_update = matches!(trigger.op(), Ok(PgTriggerOperation::Update));
+    let tuple = if is_update {
+        data.tg_newtuple
+    } else {
+        data.tg_trigtuple
+    };
+    // SAFETY: the relation of a firing trigger is open and its descriptor valid.
+    let tupdesc = unsafe { (*data.tg_relation).rd_att };
+    let wrap = |t: pg_sys::HeapTuple| {
+        // SAFETY: a tuple of this relation, allocated by PostgreSQL in this trigger call.
+        Ok(Some(unsafe {
+            PgHeapTuple::from_heap_tuple(pgrx::PgTupleDesc::from_pg_unchecked(tupdesc), t)
+        }))
+    };
+    if is_quiet(Quiet::Table {
+        table,
+        depth: trigger_depth(),
+    }) {
+        return wrap(tuple);
+    }
+    let mut columns = Vec::new();
+    for a in config::side_associations(table).or_raise().iter() {
+        for s in &a.sides {
+            if s.table == table {
+                if let Some(arr) = &s.array {
+                    columns.push((
+                        arr.attnum,
+                        arr.element,
+                        arr.collation,
+                        format!("{}.{}", s.table_sql, arr.sql),
+                    ));
+                }
+            }
+        }
+    }
+    let mut current = tuple;
+    for (attnum, element, collation, what) in columns {
+        let mut isnull = false;
+        // SAFETY: attnum is a live column of this relation's descriptor.
+        let value = unsafe { pg_sys::heap_getattr(current, attnum as i32, tupdesc, &mut isnull) };
+        if isnull {
+            continue; // the column's NOT NULL constraint reports it
+        }
+        let t = ElementType::new(element, collation).or_raise();
+        // SAFETY: the column's type is an array of `element`.
+        if let Some(canonical) = unsafe { t.canonical(value, &what) }.or_raise() {
+            let mut cols = [attnum as i32];
+            let mut values = [canonical];
+            let mut nulls = [false];
+            // SAFETY: replaces one column of a tuple of this descriptor.
+            current = unsafe {
+                pg_sys::heap_modify_tuple_by_cols(
+                    current,
+                    tupdesc,
+                    1,
+                    cols.as_mut_ptr(),
+                    values.as_mut_ptr(),
+                    nulls.as_mut_ptr(),
+                )
+            };
+        }
+    }
+    wrap(current)
+}
+
+/// AFTER INSERT / AFTER UPDATE … FOR EACH STATEMENT (with transition tables) on a side table:
+/// the join table follows the arrays written.
+#[pg_trigger]
+fn side_sync<'a>(
+    trigger: &'a PgTrigger<'a>,
+) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, HabtmError> {
+    let table = relid(trigger);
+    let depth = trigger_depth();
+    if is_quiet(Quiet::Table { table, depth }) {
+        return Ok(None);
+    }
+    let updated = matches!(trigger.op(), Ok(PgTriggerOperation::Update));
+    if updated {
+        // Only statements that set a key or array column (side_lock saw them) need work.
+        let pending = PENDING.with(|v| {
+            let mut v = v.borrow_mut();
+            match v.iter().rposition(|&e| e == (table, depth)) {
+                Some(p) => {
+                    v.remove(p);
+                    true
+                }
+                None => false,
+            }
+        });
+        if !pending {
+            return Ok(None);
+        }
+    }
+    Spi::connect_mut(|client| {
+        register_transition_tables(trigger);
+        for a in config::for_side(client, table)?.iter() {
+            for i in 0..2 {
+                let s = &a.sides[i];
+                let Some(arr) = &s.array else { continue };
+                if s.table != table {
+                    continue;
+                }
+                check_row_security(a.join, &a.join_sql, array_name(s))?;
+                let _quiet = QuietGuard::new(Quiet::JoinSide {
+                    join: a.join,
+                    side: i,
+                    depth: depth + 1,
+                });
+                let (deleted, inserted) = (
+                    format!("deleted, following {}.{},", s.table_sql, arr.sql),
+                    format!("inserted, following {}.{},", s.table_sql, arr.sql),
+                );
+                run_counted(
+                    client,
+                    &statements::array_written(a, i, updated),
+                    &a.join_sql,
+                    &[&deleted, &inserted],
+                )?;
+            }
+        }
+        Ok::<_, HabtmError>(())
+    })
+    .or_raise();
+    Ok(None)
+}
+
+/// Takes an association's lock exclusively (for `repair`).
+pub fn lock_exclusive(a: &Association) {
+    lock_association(a, true);
+}
+
+/// Makes `table`'s triggers stand aside for the statements habtm runs next at this level.
+pub fn quiet_table(table: pg_sys::Oid) -> impl Drop {
+    QuietGuard::new(Quiet::Table {
+        table,
+        depth: trigger_depth() + 1,
+    })
+}
+
+/// Refuses to rewrite a side's array under row-level security (for `repair`).
+pub fn check_side_security(s: &config::Side) -> HResult<()> {
+    check_row_security(s.table, &s.table_sql, array_name(s))
+}
