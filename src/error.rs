@@ -145,7 +145,6 @@ pub enum HabtmError {
     RowSecurity { table: String, array: String },
     /// A maintenance UPDATE touched fewer rows than it had to (a trigger or rule skipped some).
     RowsSkipped {
-        table: String,
         action: String,
         expected: i64,
         done: i64,
@@ -352,11 +351,10 @@ impl HabtmError {
                 format!("row-level security on {table} keeps habtm from maintaining {array}")
             }
             HabtmError::RowsSkipped {
-                table,
                 action,
                 expected,
                 done,
-            } => format!("habtm {action} {done} of {expected} rows of {table}"),
+            } => format!("habtm could not {action}: {done} of {expected} rows written"),
             HabtmError::Spi(e) => format!("internal error in habtm: {e}"),
         }
     }

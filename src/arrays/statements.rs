@@ -114,8 +114,11 @@ pub fn lock_self_association(a: &Association, event: JoinEvent) -> String {
 }
 
 /// Makes the join table follow side `i`'s arrays after an INSERT into (or, `updated`, an
-/// UPDATE of) that side: links that are missing are inserted, links not in the array deleted.
-/// Returns four counts: links to delete, deleted, to insert, inserted.
+/// UPDATE of) that side: links that are missing are inserted, links not in the array deleted,
+/// and, in the same statement, the other side's arrays follow (the join table's own triggers
+/// stand aside for this statement, so each table is written once). Returns pairs of counts:
+/// links to delete and deleted, to insert and inserted, and (when the other side has an array)
+/// its rows to update and updated.
 pub fn array_written(a: &Association, i: usize, updated: bool) -> String {
     let side: &Side = &a.sides[i];
     let array = side.array.as_ref().expect("a side with an array");
@@ -125,38 +128,67 @@ pub fn array_written(a: &Association, i: usize, updated: bool) -> String {
         &a.sides[other(i)].join_column_sql,
     );
     let (key, arr) = (&side.key_sql, &array.sql);
-    if !updated {
+    let want = format!(
+        "want AS (
+             SELECT n.{key} AS k, u.id FROM habtm_new n
+             CROSS JOIN LATERAL pg_catalog.unnest(n.{arr}) AS u(id))"
+    );
+    let mut ctes = vec![want];
+    if updated {
+        ctes.push(format!(
+            "n AS (SELECT n.{key} AS k FROM habtm_new n),
+             gone AS (
+                 SELECT j.{kc} AS k, j.{ic} AS id FROM {j} j JOIN n ON j.{kc} {EQ} n.k
+                  WHERE NOT EXISTS (SELECT FROM want w WHERE w.k {EQ} j.{kc} AND w.id {EQ} j.{ic})),
+             missing AS (
+                 SELECT w.k, w.id FROM want w
+                  WHERE NOT EXISTS (SELECT FROM {j} j WHERE j.{kc} {EQ} w.k AND j.{ic} {EQ} w.id)),
+             del AS (
+                 DELETE FROM {j} j USING gone g WHERE j.{kc} {EQ} g.k AND j.{ic} {EQ} g.id RETURNING 1)"
+        ));
+    } else {
         // new rows have no links yet
-        return format!(
-            "WITH want AS (
-                 SELECT n.{key} AS k, u.id FROM habtm_new n
-                 CROSS JOIN LATERAL pg_catalog.unnest(n.{arr}) AS u(id)),
-             ins AS (
-                 INSERT INTO {j} ({kc}, {ic}) SELECT w.k, w.id FROM want w ORDER BY w.k, w.id
-                 RETURNING 1)
-             SELECT 0::pg_catalog.int8, 0::pg_catalog.int8,
-                    (SELECT pg_catalog.count(*) FROM want), (SELECT pg_catalog.count(*) FROM ins)"
+        ctes.push(
+            "gone AS (SELECT w.k, w.id FROM want w WHERE false),
+             missing AS (SELECT w.k, w.id FROM want w),
+             del AS (SELECT 1 FROM gone)"
+                .to_owned(),
         );
     }
-    format!(
-        "WITH n AS (SELECT n.{key} AS k FROM habtm_new n),
-         want AS (
-             SELECT n.{key} AS k, u.id FROM habtm_new n
-             CROSS JOIN LATERAL pg_catalog.unnest(n.{arr}) AS u(id)),
-         gone AS (
-             SELECT j.{kc} AS k, j.{ic} AS id FROM {j} j JOIN n ON j.{kc} {EQ} n.k
-              WHERE NOT EXISTS (SELECT FROM want w WHERE w.k {EQ} j.{kc} AND w.id {EQ} j.{ic})),
-         missing AS (
-             SELECT w.k, w.id FROM want w
-              WHERE NOT EXISTS (SELECT FROM {j} j WHERE j.{kc} {EQ} w.k AND j.{ic} {EQ} w.id)),
-         del AS (
-             DELETE FROM {j} j USING gone g WHERE j.{kc} {EQ} g.k AND j.{ic} {EQ} g.id RETURNING 1),
-         ins AS (
+    ctes.push(format!(
+        "ins AS (
              INSERT INTO {j} ({kc}, {ic}) SELECT m.k, m.id FROM missing m ORDER BY m.k, m.id
-             RETURNING 1)
-         SELECT (SELECT pg_catalog.count(*) FROM gone), (SELECT pg_catalog.count(*) FROM del),
-                (SELECT pg_catalog.count(*) FROM missing), (SELECT pg_catalog.count(*) FROM ins)"
-    )
+             RETURNING 1)"
+    ));
+    let mut counts = vec![
+        "(SELECT pg_catalog.count(*) FROM gone)",
+        "(SELECT pg_catalog.count(*) FROM del)",
+        "(SELECT pg_catalog.count(*) FROM missing)",
+        "(SELECT pg_catalog.count(*) FROM ins)",
+    ];
+    let o = &a.sides[other(i)];
+    if let Some(oa) = &o.array {
+        let (tbl, okey, oarr, at) = (&o.table_sql, &o.key_sql, &oa.sql, &oa.type_sql);
+        ctes.push(format!(
+            "delta AS (
+                 SELECT x.k, CAST(pg_catalog.array_agg(x.v) FILTER (WHERE x.old) AS {at}) AS rem,
+                        CAST(pg_catalog.array_agg(x.v) FILTER (WHERE NOT x.old) AS {at}) AS add
+                   FROM (SELECT g.id AS k, g.k AS v, true AS old FROM gone g
+                         UNION ALL
+                         SELECT m.id, m.k, false FROM missing m) x
+                  GROUP BY x.k),
+             locked AS (
+                 SELECT d.k, d.rem, d.add FROM delta d JOIN {tbl} s ON s.{okey} {EQ} d.k
+                  ORDER BY d.k FOR NO KEY UPDATE OF s),
+             done AS (
+                 UPDATE {tbl} s SET {oarr} = habtm.array_apply(s.{oarr}{collate}, l.rem, l.add)
+                   FROM locked l WHERE s.{okey} {EQ} l.k RETURNING 1)",
+            collate = oa.collate_sql,
+        ));
+        counts.push("(SELECT pg_catalog.count(*) FROM locked)");
+        counts.push("(SELECT pg_catalog.count(*) FROM done)");
+    }
+    format!("WITH {} SELECT {}", ctes.join(",\n"), counts.join(", "))
 }
 
 /// Each row of side `i` with the array the join table says it should have (`k`, `expected`)

@@ -40,13 +40,9 @@ use crate::plans;
 enum Quiet {
     /// habtm is updating this side table's arrays; its triggers at this depth do nothing.
     Table { table: pg_sys::Oid, depth: i32 },
-    /// habtm is writing the join table to follow this side's arrays: the join table's triggers
-    /// at this depth leave that side alone (its arrays are already what the join table becomes).
-    JoinSide {
-        join: pg_sys::Oid,
-        side: usize,
-        depth: i32,
-    },
+    /// habtm is writing the join table to follow a side's arrays, and updates the other side
+    /// in the same statement: the join table's triggers at this depth have nothing to do.
+    Join { join: pg_sys::Oid, depth: i32 },
 }
 
 thread_local! {
@@ -125,19 +121,13 @@ fn check_row_security(table: pg_sys::Oid, table_sql: &str, array: String) -> HRe
 
 /// Runs a maintenance statement that returns pairs of counts (rows to write, rows written), one
 /// pair per entry of `actions`; a pair that disagrees is an error.
-fn run_counted(
-    client: &mut SpiClient<'_>,
-    sql: &str,
-    table: &str,
-    actions: &[&str],
-) -> HResult<()> {
+fn run_counted(client: &mut SpiClient<'_>, sql: &str, actions: &[&str]) -> HResult<()> {
     let row = plans::run(client, sql, &[], true)?.first();
     for (p, action) in actions.iter().enumerate() {
         let expected = row.get::<i64>(2 * p + 1)?.unwrap_or(0);
         let done = row.get::<i64>(2 * p + 2)?.unwrap_or(0);
         if expected != done {
             return Err(HabtmError::RowsSkipped {
-                table: table.to_owned(),
                 action: (*action).to_owned(),
                 expected,
                 done,
@@ -195,6 +185,9 @@ fn join_sync<'a>(
         _ => JoinEvent::Truncate,
     };
     let depth = trigger_depth();
+    if is_quiet(Quiet::Join { join, depth }) {
+        return Ok(None);
+    }
     Spi::connect_mut(|client| {
         let Some(a) = config::for_join(client, join)? else {
             return Ok(());
@@ -202,16 +195,7 @@ fn join_sync<'a>(
         if event != JoinEvent::Truncate {
             register_transition_tables(trigger);
         }
-        let sides: Vec<usize> = (0..2)
-            .filter(|&i| a.sides[i].array.is_some())
-            .filter(|&i| {
-                !is_quiet(Quiet::JoinSide {
-                    join,
-                    side: i,
-                    depth,
-                })
-            })
-            .collect();
+        let sides: Vec<usize> = (0..2).filter(|&i| a.sides[i].array.is_some()).collect();
         for &i in &sides {
             let s = &a.sides[i];
             check_row_security(s.table, &s.table_sql, array_name(s))?;
@@ -234,13 +218,8 @@ fn join_sync<'a>(
                 table: s.table,
                 depth: depth + 1,
             });
-            let action = format!("updated {} in", s.array.as_ref().unwrap().sql);
-            run_counted(
-                client,
-                &statements::join_changed(&a, i, event),
-                &s.table_sql,
-                &[&action],
-            )?;
+            let action = format!("update {}", array_name(s));
+            run_counted(client, &statements::join_changed(&a, i, event), &[&action])?;
         }
         Ok::<_, HabtmError>(())
     })
@@ -373,26 +352,38 @@ fn side_sync<'a>(
         for a in config::for_side(client, table)?.iter() {
             for i in 0..2 {
                 let s = &a.sides[i];
-                let Some(arr) = &s.array else { continue };
+                if s.array.is_none() {
+                    continue;
+                }
                 if s.table != table {
                     continue;
                 }
                 check_row_security(a.join, &a.join_sql, array_name(s))?;
-                let _quiet = QuietGuard::new(Quiet::JoinSide {
+                let o = &a.sides[1 - i];
+                if o.array.is_some() {
+                    check_row_security(o.table, &o.table_sql, array_name(o))?;
+                }
+                // The join table's triggers stand aside; the other side is updated here, and
+                // (for a self-association) its update is habtm's own write to this table.
+                let _quiet_join = QuietGuard::new(Quiet::Join {
                     join: a.join,
-                    side: i,
                     depth: depth + 1,
                 });
-                let (deleted, inserted) = (
-                    format!("deleted, following {}.{},", s.table_sql, arr.sql),
-                    format!("inserted, following {}.{},", s.table_sql, arr.sql),
-                );
-                run_counted(
-                    client,
-                    &statements::array_written(a, i, updated),
-                    &a.join_sql,
-                    &[&deleted, &inserted],
-                )?;
+                let _quiet_other = QuietGuard::new(Quiet::Table {
+                    table: o.table,
+                    depth: depth + 1,
+                });
+                let deleted = format!("delete links from {}", a.join_sql);
+                let inserted = format!("insert links into {}", a.join_sql);
+                let other = o
+                    .array
+                    .as_ref()
+                    .map(|_| format!("update {}", array_name(o)));
+                let mut actions: Vec<&str> = vec![&deleted, &inserted];
+                if let Some(other) = &other {
+                    actions.push(other);
+                }
+                run_counted(client, &statements::array_written(a, i, updated), &actions)?;
             }
         }
         Ok::<_, HabtmError>(())

@@ -1,4 +1,5 @@
--- pg_dump and restore into a fresh database keep the join tables, their rows and the catalog.
+-- pg_dump and restore into a fresh database keep the join tables, their rows and the catalog,
+-- and id arrays with their triggers (dumped after the rows, so the restore does not fire them).
 -- (scripts/test.sh puts the server's own pg_dump first on PATH; pg_regress exports PGHOST etc.)
 \set SHOW_CONTEXT never
 \set regress_db :DBNAME
@@ -19,15 +20,25 @@ INSERT INTO "Shop".orders_products VALUES ('00000000-0000-0000-0000-000000000001
                                           ('00000000-0000-0000-0000-000000000001', 'pear');
 INSERT INTO users VALUES (1), (2);
 INSERT INTO follows VALUES (1, 2);
+SELECT habtm.denormalize('"Shop".orders_products');
 \! pg_dump --no-owner habtm_dump_source | psql -X -q -v ON_ERROR_STOP=1 -d habtm_dump_target > /dev/null && echo restored
 \c habtm_dump_target
 SELECT owner, relation, target, join_table, owner_column, target_column
   FROM habtm.associations ORDER BY join_table::text COLLATE "C", relation COLLATE "C";
 SELECT * FROM "Shop".orders_products ORDER BY 2;
 SELECT * FROM follows;
--- Still keyed and cascading after the restore, and the catalog still follows drops.
+SELECT owner, relation, owner_array FROM habtm.associations WHERE owner_array IS NOT NULL ORDER BY 1::text;
+SELECT * FROM "Shop".orders;
+SELECT * FROM "Shop".products ORDER BY sku;
+-- Still keyed and cascading after the restore, the arrays still maintained, and the catalog
+-- still follows drops.
+INSERT INTO "Shop".products VALUES ('fig');
+INSERT INTO "Shop".orders_products VALUES ('00000000-0000-0000-0000-000000000001', 'fig');
 DELETE FROM "Shop".products WHERE sku = 'pear';
 SELECT count(*) AS links_left FROM "Shop".orders_products;
+SELECT * FROM "Shop".orders;
+SELECT * FROM "Shop".products ORDER BY sku;
+SELECT count(*) AS problems FROM habtm.check();
 SELECT habtm.drop_join_table('follows');
 SELECT count(*) AS registered FROM habtm.join_tables;
 \c :regress_db
