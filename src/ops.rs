@@ -25,6 +25,7 @@ use crate::regclass::RegClass;
 /// One direction of a registered association, with every name quoted for SQL.
 pub struct Association {
     pub join_table: String,
+    pub join_oid: pg_sys::Oid,
     pub owner: String,
     pub target: String,
     pub owner_column: String,
@@ -50,7 +51,8 @@ impl Association {
                         pg_catalog.quote_ident(a.owner_column), pg_catalog.quote_ident(a.target_column),
                         pg_catalog.quote_ident(a.owner_key), pg_catalog.quote_ident(a.target_key),
                         oc.atttypid, pg_catalog.format_type(oc.atttypid, oc.atttypmod),
-                        tc.atttypid, pg_catalog.format_type(tc.atttypid, tc.atttypmod)
+                        tc.atttypid, pg_catalog.format_type(tc.atttypid, tc.atttypmod),
+                        a.join_table::pg_catalog.oid
                    FROM habtm.associations a
                    JOIN pg_catalog.pg_attribute oc ON oc.attrelid OPERATOR(pg_catalog.=) a.join_table
                     AND oc.attname OPERATOR(pg_catalog.=) a.owner_column
@@ -67,6 +69,7 @@ impl Association {
         let text = |i| -> Result<String> { Ok(row.get::<String>(i)?.unwrap_or_default()) };
         Ok(Association {
             join_table: text(1)?,
+            join_oid: row.get(12)?.unwrap_or(pg_sys::InvalidOid),
             owner: text(2)?,
             target: text(3)?,
             owner_column: text(4)?,
@@ -421,23 +424,98 @@ fn replace_links(
     id: Option<AnyValue>,
     targets: Option<AnyValue>,
 ) -> i64 {
-    counted(
+    with_association(
         owner,
         relation,
         id,
         Some(targets),
         true,
-        "WITH removed AS (
-            DELETE FROM {j} j WHERE j.{oc} OPERATOR(pg_catalog.=) {id}
-              AND NOT EXISTS (SELECT FROM pg_catalog.unnest({targets}) AS w(t)
-                               WHERE w.t OPERATOR(pg_catalog.=) j.{tc})
-            RETURNING 1),
-         added AS (
-            INSERT INTO {j} ({oc}, {tc})
-            SELECT DISTINCT {id}, t FROM pg_catalog.unnest({targets}) AS t ORDER BY 2
-            ON CONFLICT DO NOTHING RETURNING 1)
-         SELECT (SELECT pg_catalog.count(*) FROM removed) + (SELECT pg_catalog.count(*) FROM added)",
+        |client, a, id, targets| {
+            let args = vec![id.param(), targets.map(AnyValue::param).expect("targets")];
+            lock_array_rows(client, a, &args)?;
+            count_of(
+                client,
+                &a.render(
+                    "WITH removed AS (
+                        DELETE FROM {j} j WHERE j.{oc} OPERATOR(pg_catalog.=) {id}
+                          AND NOT EXISTS (SELECT FROM pg_catalog.unnest({targets}) AS w(t)
+                                           WHERE w.t OPERATOR(pg_catalog.=) j.{tc})
+                        RETURNING 1),
+                     added AS (
+                        INSERT INTO {j} ({oc}, {tc})
+                        SELECT DISTINCT {id}, t FROM pg_catalog.unnest({targets}) AS t ORDER BY 2
+                        ON CONFLICT DO NOTHING RETURNING 1)
+                     SELECT (SELECT pg_catalog.count(*) FROM removed) + (SELECT pg_catalog.count(*) FROM added)",
+                ),
+                &args,
+                true,
+            )
+        },
     )
+    .or_raise()
+}
+
+/// `replace` deletes and inserts links in one statement, so a join table with id arrays gets two
+/// trigger passes (one per event), each locking side rows in key order; two concurrent replaces
+/// could each hold rows of the first pass that the other's second pass needs. The rows both
+/// passes will update are therefore locked first, in the order every single pass uses: the
+/// association's advisory lock, side `a`'s rows ascending, then side `b`'s (a self-association:
+/// all of them in one pass).
+fn lock_array_rows(
+    client: &mut SpiClient<'_>,
+    a: &Association,
+    args: &[DatumWithOid<'_>],
+) -> Result<()> {
+    let Some(config) = crate::arrays::config::join_association(a.join_oid)? else {
+        return Ok(());
+    };
+    // The association's lock comes before any row lock, as in the join table's own trigger.
+    crate::arrays::lock_shared(&config);
+    let owner_keys = "{id}";
+    let target_keys = "SELECT j.{tc} FROM {j} j WHERE j.{oc} OPERATOR(pg_catalog.=) {id}
+                       UNION ALL SELECT t FROM pg_catalog.unnest({targets}) AS t";
+    let lock = |table: &str, key: &str, keys: &str| {
+        format!(
+            "SELECT pg_catalog.count(*) FROM (
+                 SELECT 1 FROM {table} s WHERE s.{key} IN ({keys})
+                  ORDER BY s.{key} FOR NO KEY UPDATE OF s) x"
+        )
+    };
+    let owner_is_a = config.sides[0].join_column_sql == a.owner_column;
+    let (owner_array, target_array) = if owner_is_a {
+        (
+            config.sides[0].array.is_some(),
+            config.sides[1].array.is_some(),
+        )
+    } else {
+        (
+            config.sides[1].array.is_some(),
+            config.sides[0].array.is_some(),
+        )
+    };
+    let mut statements = Vec::new();
+    if config.self_association() {
+        statements.push(lock(
+            "{owner}",
+            "{ok}",
+            &format!("SELECT {owner_keys} UNION ALL {target_keys}"),
+        ));
+    } else {
+        let owner_lock =
+            owner_array.then(|| lock("{owner}", "{ok}", &format!("SELECT {owner_keys}")));
+        let target_lock = target_array.then(|| lock("{target}", "{tk}", target_keys));
+        let (first, second) = if owner_is_a {
+            (owner_lock, target_lock)
+        } else {
+            (target_lock, owner_lock)
+        };
+        statements.extend(first);
+        statements.extend(second);
+    }
+    for template in statements {
+        plans::run(client, &a.render(&template), args, true)?;
+    }
+    Ok(())
 }
 
 /// Unlinks everything from `id`. Returns the links removed. (Rails `clear`.)

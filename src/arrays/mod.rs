@@ -18,3 +18,8 @@ pub fn init() {
     config::init();
     triggers::init();
 }
+
+/// Takes an association's advisory lock in shared mode, as a join-table writer does.
+pub fn lock_shared(a: &config::Association) {
+    triggers::lock_shared(a);
+}

@@ -392,6 +392,11 @@ fn side_sync<'a>(
     Ok(None)
 }
 
+/// Takes an association's lock in shared mode (for `habtm.replace`'s early row locks).
+pub fn lock_shared(a: &Association) {
+    lock_association(a, false);
+}
+
 /// Takes an association's lock exclusively (for `repair`).
 pub fn lock_exclusive(a: &Association) {
     lock_association(a, true);
