@@ -1,0 +1,347 @@
+#!/usr/bin/env python3
+"""Denormalised id arrays (API §4) against the alternatives, side by side in one run.
+
+A join table of 1,000,000 links: 10,000 owners, 1,000 targets, each owner linked to 100 of them
+(so each target is linked to 1,000 owners). Five copies of the same schema (bigint keys, foreign
+keys with cascades, the join table made by habtm.create_join_table), differing only in how the
+arrays are kept:
+  keys only      no arrays at all: the baseline
+  habtm          habtm.denormalize: the generic Rust triggers (this extension)
+  generated SQL  the other design: per-join-table PL/pgSQL statement triggers running the very
+                 statements habtm's triggers run (what a generator would emit)
+  hand stmt      a hand-written statement-level PL/pgSQL trigger (array_agg + ORDER BY DISTINCT)
+  hand row       a hand-written row-level PL/pgSQL trigger doing array_append / array_remove
+
+Measured:
+  bulk     INSERT … SELECT of all 1,000,000 links into the empty join table (arrays start empty)
+  small    latency of single statements on the full table, by pgbench (1 client, prepared,
+           each statement its own transaction): habtm.add of 1 link, of 2 links, and a plain
+           2-row INSERT into the join table
+  2 clients  pgbench throughput, 2 clients adding and removing single links (habtm.add/remove)
+  cascade  DELETE of 1,000 owners (100,000 links removed by the foreign-key cascade)
+
+Each timed run starts from a reset (untimed) and a CHECKPOINT; sides alternate, medians and
+their ratios are reported; all arrays are checked against the join table after the bulk load.
+RUNS (default 5) runs per side; the row-level trigger's bulk load, ~15x slower, gets ROW_RUNS
+(default 3). SCALE=0.1 shrinks everything for a quick try.
+
+Needs PGHOST/PGPORT/PGUSER/PGDATABASE; bench/run.sh provides a throwaway cluster.
+"""
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+RUNS = int(os.environ.get("RUNS", "5"))
+ROW_RUNS = int(os.environ.get("ROW_RUNS", "3"))
+SCALE = float(os.environ.get("SCALE", "1"))
+OWNERS = int(10_000 * SCALE)
+TARGETS = 1_000
+PER_OWNER = 100
+CASCADE_OWNERS = OWNERS // 10
+PGBENCH_SECONDS = int(os.environ.get("PGBENCH_SECONDS", "4"))
+PG_BIN = os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")
+
+VARIANTS = ["keys only", "habtm", "generated SQL", "hand stmt", "hand row"]
+SUFFIX = {"keys only": "plain", "habtm": "habtm", "generated SQL": "gen", "hand stmt": "stmt", "hand row": "row"}
+
+LINKS = (f"SELECT o, ((o * 7 + k * 13) % {TARGETS}) + 1 FROM generate_series(1, {OWNERS}) o, "
+         f"generate_series(1, {PER_OWNER}) k")
+
+
+def schema(v):
+    s = SUFFIX[v]
+    sql = f"""
+CREATE TABLE o_{s} (id bigint PRIMARY KEY, name text) WITH (autovacuum_enabled = off);
+CREATE TABLE t_{s} (id bigint PRIMARY KEY, name text) WITH (autovacuum_enabled = off);
+INSERT INTO o_{s} SELECT i, 'owner ' || i FROM generate_series(1, {OWNERS}) i;
+INSERT INTO t_{s} SELECT i, 'target ' || i FROM generate_series(1, {TARGETS}) i;
+SELECT habtm.create_join_table('o_{s}', 't_{s}', table_name => 'j_{s}') \\g /dev/null
+ALTER TABLE j_{s} SET (autovacuum_enabled = off);
+"""
+    if v == "habtm":
+        return sql + f"SELECT habtm.denormalize('j_{s}') \\g /dev/null\n"
+    if v == "keys only":
+        return sql
+    # the same columns habtm.denormalize adds, for the hand-made variants
+    sql += f"""
+ALTER TABLE o_{s} ADD COLUMN t_{s}_ids bigint[] NOT NULL DEFAULT '{{}}';
+ALTER TABLE t_{s} ADD COLUMN o_{s}_ids bigint[] NOT NULL DEFAULT '{{}}';
+ALTER TABLE o_{s} ALTER COLUMN t_{s}_ids SET COMPRESSION lz4;
+ALTER TABLE t_{s} ALTER COLUMN o_{s}_ids SET COMPRESSION lz4;
+"""
+    if v == "hand row":
+        return sql + f"""
+CREATE FUNCTION j_{s}_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP IN ('DELETE', 'UPDATE') THEN
+    UPDATE o_{s} SET t_{s}_ids = array_remove(t_{s}_ids, OLD.t_{s}_id) WHERE id = OLD.o_{s}_id;
+    UPDATE t_{s} SET o_{s}_ids = array_remove(o_{s}_ids, OLD.o_{s}_id) WHERE id = OLD.t_{s}_id;
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    UPDATE o_{s} SET t_{s}_ids = array_append(t_{s}_ids, NEW.t_{s}_id) WHERE id = NEW.o_{s}_id;
+    UPDATE t_{s} SET o_{s}_ids = array_append(o_{s}_ids, NEW.o_{s}_id) WHERE id = NEW.t_{s}_id;
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER sync AFTER INSERT OR UPDATE OR DELETE ON j_{s} FOR EACH ROW EXECUTE FUNCTION j_{s}_sync();
+"""
+    if v == "hand stmt":
+        def side(tbl, arr, k, i, op):
+            if op == "INSERT":
+                new = f"ARRAY(SELECT DISTINCT x FROM unnest(s.{arr} || d.ids) x ORDER BY x)"
+                src = "new_links"
+            else:
+                new = f"ARRAY(SELECT x FROM unnest(s.{arr}) x WHERE x <> ALL (d.ids) ORDER BY x)"
+                src = "old_links"
+            return (f"UPDATE {tbl} s SET {arr} = {new} FROM (SELECT {k} AS k, array_agg({i}) AS ids "
+                    f"FROM {src} GROUP BY {k} ORDER BY {k}) d WHERE s.id = d.k;")
+        body = {}
+        for op in ("INSERT", "DELETE"):
+            body[op] = (side(f"o_{s}", f"t_{s}_ids", f"o_{s}_id", f"t_{s}_id", op) + "\n    "
+                        + side(f"t_{s}", f"o_{s}_ids", f"t_{s}_id", f"o_{s}_id", op))
+        return sql + f"""
+CREATE FUNCTION j_{s}_ins() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    {body['INSERT']}
+    RETURN NULL;
+END $$;
+CREATE FUNCTION j_{s}_del() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    {body['DELETE']}
+    RETURN NULL;
+END $$;
+CREATE TRIGGER sync_ins AFTER INSERT ON j_{s} REFERENCING NEW TABLE AS new_links
+    FOR EACH STATEMENT EXECUTE FUNCTION j_{s}_ins();
+CREATE TRIGGER sync_del AFTER DELETE ON j_{s} REFERENCING OLD TABLE AS old_links
+    FOR EACH STATEMENT EXECUTE FUNCTION j_{s}_del();
+"""
+    # generated SQL: habtm's own statements (src/arrays/statements.rs) in per-table PL/pgSQL
+    def gen(tbl, arr, k, i, op):
+        if op == "INSERT":
+            delta = (f"SELECT t.{k} AS k, NULL::bigint[] AS rem, array_agg(t.{i})::bigint[] AS add "
+                     f"FROM new_links t GROUP BY t.{k}")
+        else:
+            delta = (f"SELECT t.{k} AS k, array_agg(t.{i})::bigint[] AS rem, NULL::bigint[] AS add "
+                     f"FROM old_links t GROUP BY t.{k}")
+        return f"""
+    WITH delta AS ({delta}),
+    locked AS (SELECT d.k, d.rem, d.add FROM delta d JOIN {tbl} s ON s.id = d.k
+                ORDER BY d.k FOR NO KEY UPDATE OF s),
+    done AS (UPDATE {tbl} s SET {arr} = habtm.array_apply(s.{arr}, l.rem, l.add)
+               FROM locked l WHERE s.id = l.k RETURNING 1)
+    SELECT (SELECT count(*) FROM locked), (SELECT count(*) FROM done) INTO expected, written;
+    IF expected <> written THEN RAISE EXCEPTION 'rows skipped'; END IF;"""
+    body = {op: gen(f"o_{s}", f"t_{s}_ids", f"o_{s}_id", f"t_{s}_id", op)
+            + gen(f"t_{s}", f"o_{s}_ids", f"t_{s}_id", f"o_{s}_id", op) for op in ("INSERT", "DELETE")}
+    return sql + f"""
+CREATE FUNCTION j_{s}_lock() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock_shared(1751212660, 'j_{s}'::regclass::oid::int);
+    RETURN NULL;
+END $$;
+CREATE FUNCTION j_{s}_ins() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE expected bigint; written bigint;
+BEGIN{body['INSERT']}
+    RETURN NULL;
+END $$;
+CREATE FUNCTION j_{s}_del() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE expected bigint; written bigint;
+BEGIN{body['DELETE']}
+    RETURN NULL;
+END $$;
+CREATE TRIGGER lock BEFORE INSERT OR DELETE ON j_{s} FOR EACH STATEMENT EXECUTE FUNCTION j_{s}_lock();
+CREATE TRIGGER sync_ins AFTER INSERT ON j_{s} REFERENCING NEW TABLE AS new_links
+    FOR EACH STATEMENT EXECUTE FUNCTION j_{s}_ins();
+CREATE TRIGGER sync_del AFTER DELETE ON j_{s} REFERENCING OLD TABLE AS old_links
+    FOR EACH STATEMENT EXECUTE FUNCTION j_{s}_del();
+"""
+
+
+def empty(v):
+    """Untimed: an empty join table and empty arrays, vacuumed."""
+    s = SUFFIX[v]
+    sql = "SET session_replication_role = replica;\n" if v != "habtm" else ""
+    sql += f"TRUNCATE j_{s};\n"
+    if v not in ("keys only", "habtm"):
+        sql += (f"UPDATE o_{s} SET t_{s}_ids = '{{}}' WHERE t_{s}_ids <> '{{}}';\n"
+                f"UPDATE t_{s} SET o_{s}_ids = '{{}}' WHERE o_{s}_ids <> '{{}}';\n")
+    sql += "RESET session_replication_role;\n"
+    return sql + f"VACUUM ANALYZE o_{s}, t_{s}, j_{s};\nCHECKPOINT;\n"
+
+
+def bulk(v):
+    return f"INSERT INTO j_{SUFFIX[v]} {LINKS};\n"
+
+
+def full(v):
+    """Untimed: the join table full (1,000,000 links), arrays exact."""
+    s = SUFFIX[v]
+    return empty(v) + bulk(v) + f"VACUUM ANALYZE o_{s}, t_{s}, j_{s};\nCHECKPOINT;\n"
+
+
+def psql(script):
+    result = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1"],
+                            input=script, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"psql failed:\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+def timed(reset, body):
+    out = psql(reset + "SELECT extract(epoch FROM clock_timestamp()) AS t0 \\gset\n" + body
+               + "SELECT 'elapsed:' || round((extract(epoch FROM clock_timestamp()) - :t0) * 1000, 2);\n")
+    return float(re.search(r"elapsed:([0-9.]+)", out).group(1))
+
+
+def check_arrays(v):
+    """The arrays equal the join table (sorted, no duplicates) after the bulk load."""
+    s = SUFFIX[v]
+    if v == "keys only":
+        return
+    # array_append keeps insertion order: the row-level trigger's arrays are compared as sets
+    o_arr = f"o.t_{s}_ids" if v != "hand row" else f"ARRAY(SELECT x FROM unnest(o.t_{s}_ids) x ORDER BY x)"
+    t_arr = f"t.o_{s}_ids" if v != "hand row" else f"ARRAY(SELECT x FROM unnest(t.o_{s}_ids) x ORDER BY x)"
+    bad = psql(f"""
+SELECT (SELECT count(*) FROM o_{s} o WHERE {o_arr} IS DISTINCT FROM
+          coalesce((SELECT array_agg(t_{s}_id ORDER BY t_{s}_id) FROM j_{s} WHERE o_{s}_id = o.id), '{{}}'))
+     + (SELECT count(*) FROM t_{s} t WHERE {t_arr} IS DISTINCT FROM
+          coalesce((SELECT array_agg(o_{s}_id ORDER BY o_{s}_id) FROM j_{s} WHERE t_{s}_id = t.id), '{{}}'));
+""").strip()
+    if bad != "0":
+        sys.exit(f"{v}: {bad} arrays differ from the join table")
+
+
+def pgbench(script, clients, seconds):
+    path = "/tmp/habtm-bench-arrays.sql"
+    with open(path, "w") as f:
+        f.write(script)
+    out = subprocess.run([f"{PG_BIN}/pgbench", "-n", "-M", "prepared", "-c", str(clients), "-j", str(clients),
+                          "-T", str(seconds), "--failures-detailed", "-f", path],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"pgbench failed:\n{out.stderr[-2000:]}{out.stdout[-2000:]}")
+    failed = re.search(r"number of failed transactions: (\d+)", out.stdout)
+    if failed and int(failed.group(1)) > 0:
+        sys.exit(f"pgbench: {failed.group(1)} failed transactions\n{out.stdout}")
+    lat = float(re.search(r"latency average = ([0-9.]+) ms", out.stdout).group(1))
+    tps = float(re.search(r"tps = ([0-9.]+)", out.stdout).group(1))
+    return lat, tps
+
+
+def small_statements(v):
+    s = SUFFIX[v]
+    pick = (f"\\set o random(1, {OWNERS})\n\\set t random(1, {TARGETS})\n"
+            f"\\set u random(1, {TARGETS})\n")
+    return {
+        "habtm.add of 1 link": pick + f"SELECT habtm.add('o_{s}', 't_{s}', :o::bigint, ARRAY[:t]::bigint[]);\n",
+        "habtm.add of 2 links": pick + f"SELECT habtm.add('o_{s}', 't_{s}', :o::bigint, ARRAY[:t, :u]::bigint[]);\n",
+        "2-row INSERT": pick + f"INSERT INTO j_{s} VALUES (:o::bigint, least(:t, :u)::bigint), (:o::bigint, greatest(:t, :u)::bigint) "
+                               "ON CONFLICT DO NOTHING;\n",
+    }
+
+
+def two_clients(v):
+    s = SUFFIX[v]
+    return (f"\\set o random(1, {OWNERS})\n\\set t random(1, {TARGETS})\n\\set op random(0, 1)\n"
+            f"\\if :op = 0\nSELECT habtm.add('o_{s}', 't_{s}', :o::bigint, ARRAY[:t]::bigint[]);\n"
+            f"\\else\nSELECT habtm.remove('o_{s}', 't_{s}', :o::bigint, ARRAY[:t]::bigint[]);\n\\endif\n")
+
+
+def cascade_reset(v):
+    """Untimed: owners 1..CASCADE_OWNERS present again with all their links."""
+    s = SUFFIX[v]
+    return (f"INSERT INTO o_{s} (id, name) SELECT i, 'owner ' || i FROM generate_series(1, {CASCADE_OWNERS}) i "
+            f"ON CONFLICT DO NOTHING;\n"
+            f"INSERT INTO j_{s} SELECT o, ((o * 7 + k * 13) % {TARGETS}) + 1 FROM generate_series(1, {CASCADE_OWNERS}) o, "
+            f"generate_series(1, {PER_OWNER}) k ON CONFLICT DO NOTHING;\n"
+            f"VACUUM ANALYZE o_{s}, t_{s}, j_{s};\nCHECKPOINT;\n")
+
+
+def median(xs):
+    return statistics.median(xs)
+
+
+def main():
+    psql("CREATE EXTENSION IF NOT EXISTS habtm;\n" + "".join(schema(v) for v in VARIANTS))
+    version = psql("SELECT extversion FROM pg_extension WHERE extname = 'habtm';").strip()
+    links = OWNERS * PER_OWNER
+    print(f"habtm {version}: {links:,} links ({OWNERS:,} owners x {PER_OWNER} of {TARGETS:,} targets); "
+          f"{RUNS} runs per side ({ROW_RUNS} for the row-level trigger's bulk load), medians")
+
+    # bulk load
+    times = {v: [] for v in VARIANTS}
+    for run in range(RUNS):
+        order = VARIANTS[run % len(VARIANTS):] + VARIANTS[:run % len(VARIANTS)]
+        for v in order:
+            if v == "hand row" and len(times[v]) >= ROW_RUNS:
+                continue
+            times[v].append(timed(empty(v), bulk(v)))
+            check_arrays(v)
+        print(f"  bulk run {run + 1}: " + ", ".join(f"{v} {times[v][-1] / 1000:.1f} s" for v in order
+                                                    if times[v]), flush=True)
+    b = {v: median(ts) for v, ts in times.items()}
+    print(f"\nbulk INSERT ... SELECT of {links:,} links")
+    for v in VARIANTS:
+        spread = (max(times[v]) - min(times[v])) / b[v] * 100
+        print(f"  {v:14} {b[v] / 1000:8.2f} s  (spread {spread:3.0f}%)  {b[v] / b['keys only']:6.2f}x keys only")
+
+    # small statements and two clients, on the full table
+    for v in VARIANTS:
+        psql(full(v))
+    lat = {(v, st): [] for v in VARIANTS for st in small_statements(v)}
+    for run in range(RUNS):
+        order = VARIANTS[run % len(VARIANTS):] + VARIANTS[:run % len(VARIANTS)]
+        for v in order:
+            for st, script in small_statements(v).items():
+                psql("CHECKPOINT;\n")
+                lat[(v, st)].append(pgbench(script, 1, PGBENCH_SECONDS)[0])
+    print(f"\nsmall statements: latency (ms, pgbench, 1 client, {PGBENCH_SECONDS} s per run)")
+    statements = list(small_statements("keys only"))
+    print(f"  {'':14}" + "".join(f"{st:>24}" for st in statements))
+    for v in VARIANTS:
+        print(f"  {v:14}" + "".join(f"{median(lat[(v, st)]):14.3f} ({median(lat[(v, st)]) / median(lat[('keys only', st)]):4.2f}x)"
+                                    for st in statements))
+
+    tps = {v: [] for v in VARIANTS}
+    for run in range(RUNS):
+        order = VARIANTS[run % len(VARIANTS):] + VARIANTS[:run % len(VARIANTS)]
+        for v in order:
+            psql("CHECKPOINT;\n")
+            tps[v].append(pgbench(two_clients(v), 2, PGBENCH_SECONDS)[1])
+    print(f"\n2 clients adding and removing single links (pgbench tps, {PGBENCH_SECONDS} s per run)")
+    for v in VARIANTS:
+        print(f"  {v:14} {median(tps[v]):10.0f} tps  {median(tps[v]) / median(tps['keys only']) * 100:5.0f}% of keys only")
+
+    # cascade
+    cascade_variants = ["keys only", "habtm", "generated SQL", "hand stmt"]
+    ctimes = {v: [] for v in cascade_variants}
+    for run in range(RUNS):
+        order = cascade_variants[run % 4:] + cascade_variants[:run % 4]
+        for v in order:
+            ctimes[v].append(timed(cascade_reset(v),
+                                   f"DELETE FROM o_{SUFFIX[v]} WHERE id <= {CASCADE_OWNERS};\n"))
+    for v in cascade_variants:
+        check_arrays(v) if v != "keys only" else None
+    c = {v: median(ts) for v, ts in ctimes.items()}
+    print(f"\nDELETE of {CASCADE_OWNERS:,} owners ({CASCADE_OWNERS * PER_OWNER:,} links by the cascade)")
+    for v in cascade_variants:
+        print(f"  {v:14} {c[v]:9.1f} ms  {c[v] / c['keys only']:6.2f}x keys only")
+
+    kl = {st: median(lat[("keys only", st)]) for st in statements}
+    hl = {st: median(lat[("habtm", st)]) for st in statements}
+    print("\ntargets:")
+    print(f"  bulk, habtm / keys only:                 {b['habtm'] / b['keys only']:.2f}x  (target <= 1.15)")
+    print(f"  bulk, hand row / habtm:                  {b['hand row'] / b['habtm']:.1f}x  (target >= 10)")
+    print(f"  bulk, generated SQL / habtm:             {b['generated SQL'] / b['habtm']:.2f}x  (the other design)")
+    for st in statements:
+        others = min(median(lat[("hand stmt", st)]), median(lat[("hand row", st)]))
+        print(f"  {st + ', habtm / keys only:':41} {hl[st] / kl[st]:.2f}x  (target <= 1.5; "
+              f"{'lower' if hl[st] < others else 'NOT lower'} than both hand-written triggers)")
+    print(f"  2 clients, habtm / keys only:            {median(tps['habtm']) / median(tps['keys only']) * 100:.0f}%  (target >= 60%)")
+    print(f"  cascade, habtm / keys only:              {c['habtm'] / c['keys only']:.2f}x  (target <= 1.5)")
+
+
+if __name__ == "__main__":
+    main()
