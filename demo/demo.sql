@@ -121,3 +121,34 @@ SELECT habtm.replace('developers', 'projects', 1, '{1,2}') AS replaced, habtm.co
 \set ON_ERROR_STOP off
 SELECT habtm.add('developers', 'projets', 1, ARRAY[1]);
 SELECT habtm.add('developers', 'projects', 1, ARRAY[1.5]);
+
+-- 11. Id arrays on both sides (Dynomite's users.group_ids / groups.user_ids), kept exact by
+--     triggers. Rails' names by default; filled from the join table in one pass.
+\set ON_ERROR_STOP on
+INSERT INTO groups VALUES ('group-red', 'Red again');
+SELECT habtm.denormalize('groups_users');
+SELECT id, group_ids FROM users ORDER BY id;
+SELECT id, user_ids FROM groups ORDER BY id;
+-- Any write to the join table, by habtm or by hand, keeps both sides exact.
+SELECT habtm.add('users', 'groups', 'bob', ARRAY['group-blue', 'group-red']) AS bob_added;
+INSERT INTO groups_users VALUES ('kevin', 'group-new');
+SELECT id, group_ids FROM users ORDER BY id;
+SELECT id, user_ids FROM groups ORDER BY id;
+-- Writing an array is writing the association: the join table and the groups follow, the
+-- array is stored sorted and without duplicates.
+UPDATE users SET group_ids = '{group-red,group-blue,group-blue}' WHERE id = 'kevin';
+SELECT * FROM groups_users ORDER BY 1, 2;
+SELECT id, group_ids FROM users ORDER BY id;
+SELECT id, user_ids FROM groups ORDER BY id;
+-- Deleting a group (the foreign-key cascade) and renaming a user (ON UPDATE CASCADE).
+DELETE FROM groups WHERE id = 'group-blue';
+UPDATE users SET id = 'robert' WHERE id = 'bob';
+SELECT id, group_ids FROM users ORDER BY id;
+SELECT id, user_ids FROM groups ORDER BY id;
+-- An unknown id is a foreign-key error, and nothing changes.
+\set ON_ERROR_STOP off
+UPDATE users SET group_ids = '{group-purple}' WHERE id = 'kevin';
+\set ON_ERROR_STOP on
+SELECT id, group_ids FROM users ORDER BY id;
+-- check() lists every array that differs from the join table: none.
+SELECT count(*) AS problems FROM habtm.check();

@@ -92,8 +92,8 @@ UPDATE projects SET id = 7 WHERE id = 1;
 UPDATE developers SET id = 9 WHERE id = 4;
 SELECT * FROM state;
 
--- A write to an array column is a write to the association: links 1 and 5 and unlinks 2,
--- stores {1,5}, the projects follow. Each table is written by one statement per event.
+-- A write to an array column is a write to the association: links 5, keeps 7, unlinks 2,
+-- stores {5,7}, the projects follow. Each table is written by one statement per event.
 TRUNCATE writes;
 UPDATE developers SET project_ids = '{5,7,7}' WHERE id = 1;
 SELECT * FROM state;
