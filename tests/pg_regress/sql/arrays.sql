@@ -162,6 +162,11 @@ INSERT INTO posts_tags VALUES (1, 20), (1, 10), (2, 10);
 DELETE FROM tags WHERE id = 10;
 SELECT * FROM posts ORDER BY id;
 SELECT attname FROM pg_attribute WHERE attrelid = 'tags'::regclass AND attname LIKE '%\_ids';
+-- TRUNCATE … CASCADE of the other side truncates the join table too: the arrays empty.
+TRUNCATE tags CASCADE;
+SELECT * FROM posts ORDER BY id;
+INSERT INTO tags VALUES (10), (20);
+INSERT INTO posts_tags VALUES (1, 20);
 
 -- Bad calls: each an error, nothing created.
 SELECT habtm.denormalize(NULL);
