@@ -294,13 +294,15 @@ def main():
     times = {v: [] for v in VARIANTS}
     for run in range(RUNS):
         order = VARIANTS[run % len(VARIANTS):] + VARIANTS[:run % len(VARIANTS)]
+        done = []
         for v in order:
             if v == "hand row" and len(times[v]) >= ROW_RUNS:
                 continue
             times[v].append(timed(empty(v), bulk(v)))
             check_arrays(v)
-        print(f"  bulk run {run + 1}: " + ", ".join(f"{v} {times[v][-1] / 1000:.1f} s" for v in order
-                                                    if times[v]), flush=True)
+            done.append(v)
+        print(f"  bulk run {run + 1}: " + ", ".join(f"{v} {times[v][-1] / 1000:.1f} s" for v in done),
+              flush=True)
     b = {v: median(ts) for v, ts in times.items()}
     print(f"\nbulk INSERT ... SELECT of {links:,} links")
     for v in VARIANTS:
