@@ -125,7 +125,7 @@ pub enum HabtmError {
     /// A filter operator LoopBack does not define.
     UnknownOperator { operator: String },
     /// An element type without a default btree order: its arrays cannot be sorted sets.
-    Unorderable { type_oid: u32 },
+    Unorderable { type_name: String },
     /// An id array that cannot be a set of ids.
     BadIdArray { what: String, reason: &'static str },
     /// An existing column that cannot hold the id array.
@@ -333,9 +333,8 @@ impl HabtmError {
             HabtmError::UnknownOperator { operator } => {
                 format!("unknown filter operator {}", quote_literal(operator))
             }
-            HabtmError::Unorderable { type_oid } => format!(
-                "type {} has no default btree order, so its values cannot form a sorted id array",
-                type_name(*type_oid)
+            HabtmError::Unorderable { type_name } => format!(
+                "type {type_name} has no default btree order, so its values cannot form a sorted id array"
             ),
             HabtmError::BadIdArray { what, reason } => format!("id array {what} {reason}"),
             HabtmError::ArrayColumnType {
@@ -489,15 +488,6 @@ impl<T> OrRaise<T> for Result<T> {
     #[track_caller]
     fn or_raise(self) -> T {
         self.unwrap_or_else(|e| e.raise())
-    }
-}
-
-/// A type's SQL name, for messages.
-fn type_name(oid: u32) -> String {
-    // SAFETY: format_type_be returns a palloc'd C string (or raises).
-    unsafe {
-        let p = pgrx::pg_sys::format_type_be(pgrx::pg_sys::Oid::from(oid));
-        std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned()
     }
 }
 

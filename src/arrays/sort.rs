@@ -41,9 +41,13 @@ impl ElementType {
         let entry =
             unsafe { &*pg_sys::lookup_type_cache(oid, pg_sys::TYPECACHE_CMP_PROC_FINFO as i32) };
         if entry.cmp_proc == pg_sys::InvalidOid {
-            return Err(HabtmError::Unorderable {
-                type_oid: oid.to_u32(),
-            });
+            // SAFETY: format_type_be returns a palloc'd C string for any type OID (or raises).
+            let type_name = unsafe {
+                std::ffi::CStr::from_ptr(pg_sys::format_type_be(oid))
+                    .to_string_lossy()
+                    .into_owned()
+            };
+            return Err(HabtmError::Unorderable { type_name });
         }
         let compare = match oid {
             pg_sys::INT2OID => Compare::Int2,
@@ -363,6 +367,11 @@ mod tests {
         assert_eq!(
             state("SELECT habtm.array_apply('{1}'::int8[], NULL, '{NULL}'::int8[])"),
             "22004"
+        );
+        // a type without a default btree order cannot be a sorted set
+        assert_eq!(
+            state("SELECT habtm.array_canonical(ARRAY['<a/>'::xml])"),
+            "42883"
         );
     }
 }
