@@ -154,6 +154,14 @@ fn array_name(s: &config::Side) -> String {
     )
 }
 
+/// A side-table trigger's table and trigger depth, or `None` when the statement that fired it
+/// is habtm's own update of that table (the trigger then has nothing to do).
+fn side_trigger_at_work(trigger: &PgTrigger<'_>) -> Option<(pg_sys::Oid, i32)> {
+    let table = relid(trigger);
+    let depth = trigger_depth();
+    (!is_quiet(Quiet::Table { table, depth })).then_some((table, depth))
+}
+
 fn relid(trigger: &PgTrigger<'_>) -> pg_sys::Oid {
     trigger.relid().expect("a trigger call has a relation")
 }
@@ -232,11 +240,9 @@ fn join_sync<'a>(
 fn side_lock<'a>(
     trigger: &'a PgTrigger<'a>,
 ) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, HabtmError> {
-    let table = relid(trigger);
-    let depth = trigger_depth();
-    if is_quiet(Quiet::Table { table, depth }) {
+    let Some((table, depth)) = side_trigger_at_work(trigger) else {
         return Ok(None);
-    }
+    };
     if matches!(trigger.op(), Ok(PgTriggerOperation::Update)) {
         PENDING.with(|v| v.borrow_mut().push((table, depth)));
     }
@@ -268,10 +274,7 @@ fn side_canonical<'a>(
             PgHeapTuple::from_heap_tuple(pgrx::PgTupleDesc::from_pg_unchecked(tupdesc), t)
         }))
     };
-    if is_quiet(Quiet::Table {
-        table,
-        depth: trigger_depth(),
-    }) {
+    if side_trigger_at_work(trigger).is_none() {
         return wrap(tuple);
     }
     let mut columns = Vec::new();
@@ -325,11 +328,9 @@ fn side_canonical<'a>(
 fn side_sync<'a>(
     trigger: &'a PgTrigger<'a>,
 ) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, HabtmError> {
-    let table = relid(trigger);
-    let depth = trigger_depth();
-    if is_quiet(Quiet::Table { table, depth }) {
+    let Some((table, depth)) = side_trigger_at_work(trigger) else {
         return Ok(None);
-    }
+    };
     let updated = matches!(trigger.op(), Ok(PgTriggerOperation::Update));
     if updated {
         // Only statements that set a key or array column (side_lock saw them) need work.
