@@ -33,6 +33,8 @@ import statistics
 import subprocess
 import sys
 
+from common import psql, timed
+
 RUNS = int(os.environ.get("RUNS", "5"))
 ROW_RUNS = int(os.environ.get("ROW_RUNS", "2"))
 SCALE = float(os.environ.get("SCALE", "1"))
@@ -201,18 +203,6 @@ def full(v):
             + "RESET session_replication_role;\n" + f"VACUUM ANALYZE o_{s}, t_{s}, j_{s};\nCHECKPOINT;\n")
 
 
-def psql(script):
-    result = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1"],
-                            input=script, capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.exit(f"psql failed:\n{result.stderr[-3000:]}")
-    return result.stdout
-
-
-def timed(reset, body):
-    out = psql(reset + "SELECT extract(epoch FROM clock_timestamp()) AS t0 \\gset\n" + body
-               + "SELECT 'elapsed:' || round((extract(epoch FROM clock_timestamp()) - :t0) * 1000, 2);\n")
-    return float(re.search(r"elapsed:([0-9.]+)", out).group(1))
 
 
 def check_arrays(v):
@@ -298,7 +288,7 @@ def main():
         for v in order:
             if v == "hand row" and len(times[v]) >= ROW_RUNS:
                 continue
-            times[v].append(timed(empty(v), bulk(v)))
+            times[v].append(timed(bulk(v), empty(v)))
             check_arrays(v)
             done.append(v)
         print(f"  bulk run {run + 1}: " + ", ".join(f"{v} {times[v][-1] / 1000:.1f} s" for v in done),
@@ -342,8 +332,8 @@ def main():
     for run in range(RUNS):
         order = cascade_variants[run % 4:] + cascade_variants[:run % 4]
         for v in order:
-            ctimes[v].append(timed(cascade_reset(v),
-                                   f"DELETE FROM o_{SUFFIX[v]} WHERE id <= {CASCADE_OWNERS};\n"))
+            ctimes[v].append(timed(f"DELETE FROM o_{SUFFIX[v]} WHERE id <= {CASCADE_OWNERS};\n",
+                                   cascade_reset(v)))
     for v in cascade_variants:
         check_arrays(v) if v != "keys only" else None
     c = {v: median(ts) for v, ts in ctimes.items()}

@@ -19,10 +19,10 @@ rotated from run to run; medians and their ratios are reported.
 Needs PGHOST/PGPORT/PGUSER/PGDATABASE; bench/run.sh provides a throwaway cluster.
 """
 import os
-import re
 import statistics
-import subprocess
 import sys
+
+from common import psql, timed
 
 RUNS = int(os.environ.get("RUNS", "7"))
 N = 10_000
@@ -118,23 +118,6 @@ CALL_SIDES = {
 }
 
 
-def psql(script):
-    result = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1"],
-                            input=script, capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.exit(f"psql failed:\n{result.stderr[-2000:]}")
-    return result.stdout
-
-
-def timed(side, reset):
-    """Milliseconds of a side by the server's clock, after an untimed reset. A side is the SQL
-    to time, or a pair (untimed preparation, SQL to time)."""
-    prepare, body = side if isinstance(side, tuple) else ("", side)
-    out = psql(reset + prepare
-               + "SELECT extract(epoch FROM clock_timestamp()) AS t0 \\gset\n"
-               + body
-               + "SELECT 'elapsed:' || round((extract(epoch FROM clock_timestamp()) - :t0) * 1000, 2);\n")
-    return float(re.search(r"elapsed:([0-9.]+)", out).group(1))
 
 
 def check_same_result():

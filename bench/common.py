@@ -1,0 +1,24 @@
+"""Shared by the benchmarks: psql sessions and server-clock timing."""
+import re
+import subprocess
+import sys
+
+
+def psql(script):
+    """Runs a script in a fresh psql session (stopping at the first error); returns its output."""
+    result = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1"],
+                            input=script, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"psql failed:\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+def timed(side, reset):
+    """Milliseconds of a side by the server's clock, after an untimed reset. A side is the SQL
+    to time, or a pair (untimed preparation, SQL to time)."""
+    prepare, body = side if isinstance(side, tuple) else ("", side)
+    out = psql(reset + prepare
+               + "SELECT extract(epoch FROM clock_timestamp()) AS t0 \\gset\n"
+               + body
+               + "SELECT 'elapsed:' || round((extract(epoch FROM clock_timestamp()) - :t0) * 1000, 2);\n")
+    return float(re.search(r"elapsed:([0-9.]+)", out).group(1))
