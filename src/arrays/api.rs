@@ -154,6 +154,20 @@ fn prepare_column(
     Ok(())
 }
 
+/// Every trigger habtm creates (and the only ones it drops): a user's own trigger is never
+/// touched, whatever its name.
+const TRIGGER_NAMES: [&str; 9] = [
+    "habtm_join_lock",
+    "habtm_join_sync_insert",
+    "habtm_join_sync_update",
+    "habtm_join_sync_delete",
+    "habtm_join_sync_truncate",
+    "habtm_side_lock",
+    "habtm_side_canonical",
+    "habtm_side_sync_insert",
+    "habtm_side_sync_update",
+];
+
 /// What a table needs: the join-table triggers, and as a side the lock trigger (when it is a side
 /// of any association with arrays) and the array triggers (when it holds arrays).
 fn reconcile_triggers(client: &mut SpiClient<'_>, table: pg_sys::Oid) -> Result<()> {
@@ -162,9 +176,9 @@ fn reconcile_triggers(client: &mut SpiClient<'_>, table: pg_sys::Oid) -> Result<
         .select(
             "SELECT tgname::pg_catalog.text FROM pg_catalog.pg_trigger
               WHERE tgrelid OPERATOR(pg_catalog.=) $1 AND NOT tgisinternal
-                AND tgname::pg_catalog.text LIKE 'habtm\\_%'",
+                AND tgname::pg_catalog.text OPERATOR(pg_catalog.=) ANY ($2)",
             None,
-            &[RegClass(table).into()],
+            &[RegClass(table).into(), TRIGGER_NAMES.to_vec().into()],
         )?
         .map(|r| r.get::<String>(1))
         .collect::<std::result::Result<Vec<_>, _>>()?;
