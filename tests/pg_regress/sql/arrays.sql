@@ -177,6 +177,19 @@ ALTER TABLE tags ADD COLUMN post_ids text[];
 SELECT habtm.denormalize('posts_tags', b_array => 'post_ids');   -- wrong type for int keys
 SELECT attname FROM pg_attribute WHERE attrelid = 'tags'::regclass AND attname LIKE '%\_ids';
 SELECT tgname FROM pg_trigger WHERE tgrelid = 'tags'::regclass AND NOT tgisinternal ORDER BY 1;
+SELECT habtm.normalize(NULL);
+SELECT habtm.normalize('writes');
+SELECT * FROM habtm.check('writes');
+SELECT habtm.repair('writes');
+
+-- The set helpers the triggers use, callable on their own.
+SELECT habtm.array_canonical('{3,1,1,2}'::bigint[]) AS canonical,
+       habtm.array_canonical(ARRAY['kevin', 'bob', 'bob'] COLLATE "C") AS text_ids,
+       habtm.array_apply('{1,3,5}'::int[], '{3}', '{4,0}') AS applied,
+       habtm.array_apply('{1,3}'::int[], NULL, NULL) AS unchanged;
+SELECT habtm.array_canonical('{1,NULL}'::int[]);
+SELECT habtm.array_canonical('{{1},{2}}'::int[]);
+SELECT habtm.array_canonical(ARRAY['<a/>'::xml]);
 
 -- normalize: habtm's triggers removed (a user's own, whatever its name, stays), columns kept
 -- (and from then on no longer maintained) …
