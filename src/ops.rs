@@ -470,7 +470,7 @@ fn lock_array_rows(
         return Ok(());
     };
     // The association's lock comes before any row lock, as in the join table's own trigger.
-    crate::arrays::lock_shared(&config);
+    crate::arrays::lock_association(&config, false);
     let owner_keys = "{id}";
     let target_keys = "SELECT j.{tc} FROM {j} j WHERE j.{oc} OPERATOR(pg_catalog.=) {id}
                        UNION ALL SELECT t FROM pg_catalog.unnest({targets}) AS t";

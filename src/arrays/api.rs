@@ -63,15 +63,15 @@ fn array_type_for(
 ) -> Result<(pg_sys::Oid, String, String)> {
     let row = client
         .select(
-            "SELECT t.typarray, pg_catalog.format_type(t.typarray, NULL),
-                    CASE WHEN a.attcollation OPERATOR(pg_catalog.<>) 0 THEN
-                         ' COLLATE ' || pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(c.collname)
-                         ELSE '' END
-               FROM pg_catalog.pg_attribute a
-               JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
-               LEFT JOIN pg_catalog.pg_collation c ON c.oid OPERATOR(pg_catalog.=) a.attcollation
-               LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid OPERATOR(pg_catalog.=) c.collnamespace
-              WHERE a.attrelid OPERATOR(pg_catalog.=) $1 AND a.attname OPERATOR(pg_catalog.=) $2::pg_catalog.name",
+            &format!(
+                "SELECT t.typarray, pg_catalog.format_type(t.typarray, NULL), {}
+                   FROM pg_catalog.pg_attribute a
+                   JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
+                   {}
+                  WHERE a.attrelid OPERATOR(pg_catalog.=) $1 AND a.attname OPERATOR(pg_catalog.=) $2::pg_catalog.name",
+                config::COLLATE_CLAUSE,
+                config::COLLATION_JOINS
+            ),
             Some(1),
             &[RegClass(table).into(), key.into()],
         )?
@@ -210,19 +210,9 @@ fn reconcile_triggers(client: &mut SpiClient<'_>, table: pg_sys::Oid) -> Result<
         }
     }
     // As a side: fresh from the catalog (the cache may predate this transaction's changes).
-    let joins = client
-        .select(
-            "SELECT join_table::pg_catalog.oid FROM habtm.join_tables
-              WHERE (a OPERATOR(pg_catalog.=) $1 OR b OPERATOR(pg_catalog.=) $1)
-                AND (a_array IS NOT NULL OR b_array IS NOT NULL)",
-            None,
-            &[RegClass(table).into()],
-        )?
-        .map(|r| r.get::<pg_sys::Oid>(1))
-        .collect::<std::result::Result<Vec<_>, _>>()?;
     let mut watched: Vec<String> = Vec::new();
     let mut arrays: Vec<String> = Vec::new();
-    for join in joins.into_iter().flatten() {
+    for join in config::side_joins(client, table)? {
         let Some(a) = config::load(client, join)? else {
             continue;
         };
@@ -523,7 +513,7 @@ fn repair(join_table: default!(Option<RegClass>, "NULL")) -> i64 {
         Spi::connect_mut(|client| {
             let mut total = 0;
             for a in selected(client, join_table)? {
-                super::triggers::lock_exclusive(&a);
+                super::lock_association(&a, true);
                 for i in 0..2 {
                     if a.sides[i].array.is_none() {
                         continue;

@@ -120,6 +120,19 @@ pub fn for_side(
     if let Some(hit) = BY_SIDE.with(|m| m.borrow().get(&table).cloned()) {
         return Ok(hit);
     }
+    let mut list = Vec::new();
+    for join in side_joins(client, table)? {
+        if let Some(a) = for_join(client, join)? {
+            list.push(a);
+        }
+    }
+    let list = Rc::new(list);
+    BY_SIDE.with(|m| m.borrow_mut().insert(table, Rc::clone(&list)));
+    Ok(list)
+}
+
+/// The join tables with arrays that `table` is a side of, read from the catalog now (uncached).
+pub fn side_joins(client: &mut SpiClient<'_>, table: pg_sys::Oid) -> Result<Vec<pg_sys::Oid>> {
     let joins = plans::run(
         client,
         "SELECT join_table::pg_catalog.oid FROM habtm.join_tables
@@ -131,15 +144,7 @@ pub fn for_side(
     )?
     .map(|row| row.get::<pg_sys::Oid>(1))
     .collect::<std::result::Result<Vec<_>, _>>()?;
-    let mut list = Vec::new();
-    for join in joins.into_iter().flatten() {
-        if let Some(a) = for_join(client, join)? {
-            list.push(a);
-        }
-    }
-    let list = Rc::new(list);
-    BY_SIDE.with(|m| m.borrow_mut().insert(table, Rc::clone(&list)));
-    Ok(list)
+    Ok(joins.into_iter().flatten().collect())
 }
 
 /// Reads one join table's row and the facts about its tables and array columns.
@@ -217,6 +222,16 @@ pub fn qualified_name_of(client: &SpiClient<'_>, relation: pg_sys::Oid) -> Resul
 fn spi_quote(name: &str) -> String {
     pgrx::spi::quote_identifier(name)
 }
+
+/// SQL for ` COLLATE schema.name` of the column `a` (a `pg_attribute` row), or `''` when its
+/// type has no collation; needs [`COLLATION_JOINS`].
+pub const COLLATE_CLAUSE: &str = "CASE WHEN a.attcollation OPERATOR(pg_catalog.<>) 0 THEN
+         ' COLLATE ' || pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(c.collname)
+         ELSE '' END";
+
+/// The joins [`COLLATE_CLAUSE`] reads.
+pub const COLLATION_JOINS: &str = "LEFT JOIN pg_catalog.pg_collation c ON c.oid OPERATOR(pg_catalog.=) a.attcollation
+               LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid OPERATOR(pg_catalog.=) c.collnamespace";
 
 /// The facts about an array column that generated SQL needs.
 pub fn array_column(

@@ -13,13 +13,11 @@ mod sort;
 mod statements;
 mod triggers;
 
+/// An association's advisory lock (shared for join-table writers, exclusive for the rest).
+pub use triggers::lock_association;
+
 /// Registers the per-backend callbacks (from `_PG_init`).
 pub fn init() {
     config::init();
     triggers::init();
-}
-
-/// Takes an association's advisory lock in shared mode, as a join-table writer does.
-pub fn lock_shared(a: &config::Association) {
-    triggers::lock_shared(a);
 }

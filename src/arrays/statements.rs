@@ -61,14 +61,25 @@ pub fn join_changed(a: &Association, i: usize, event: JoinEvent) -> String {
         JoinEvent::Truncate => unreachable!(),
     };
     format!(
-        "WITH delta AS ({delta}),
-         locked AS (
+        "WITH delta AS ({delta}), {}
+         SELECT (SELECT pg_catalog.count(*) FROM locked), (SELECT pg_catalog.count(*) FROM done)",
+        apply_delta(side),
+    )
+}
+
+/// The CTEs `locked` and `done` that apply a CTE `delta (k, rem, add)` to `side`'s arrays: the
+/// rows that exist are locked in ascending key order, then each array becomes
+/// `(array − rem) ∪ add`.
+fn apply_delta(side: &Side) -> String {
+    let array = side.array.as_ref().expect("a side with an array");
+    let (tbl, key, arr) = (&side.table_sql, &side.key_sql, &array.sql);
+    format!(
+        "locked AS (
              SELECT d.k, d.rem, d.add FROM delta d JOIN {tbl} s ON s.{key} {EQ} d.k
               ORDER BY d.k FOR NO KEY UPDATE OF s),
          done AS (
              UPDATE {tbl} s SET {arr} = habtm.array_apply(s.{arr}{collate}, l.rem, l.add)
-               FROM locked l WHERE s.{key} {EQ} l.k RETURNING 1)
-         SELECT (SELECT pg_catalog.count(*) FROM locked), (SELECT pg_catalog.count(*) FROM done)",
+               FROM locked l WHERE s.{key} {EQ} l.k RETURNING 1)",
         collate = array.collate_sql,
     )
 }
@@ -168,7 +179,7 @@ pub fn array_written(a: &Association, i: usize, updated: bool) -> String {
     ];
     let o = &a.sides[other(i)];
     if let Some(oa) = &o.array {
-        let (tbl, okey, oarr, at) = (&o.table_sql, &o.key_sql, &oa.sql, &oa.type_sql);
+        let at = &oa.type_sql;
         ctes.push(format!(
             "delta AS (
                  SELECT x.k, CAST(pg_catalog.array_agg(x.v) FILTER (WHERE x.old) AS {at}) AS rem,
@@ -176,15 +187,9 @@ pub fn array_written(a: &Association, i: usize, updated: bool) -> String {
                    FROM (SELECT g.id AS k, g.k AS v, true AS old FROM gone g
                          UNION ALL
                          SELECT m.id, m.k, false FROM missing m) x
-                  GROUP BY x.k),
-             locked AS (
-                 SELECT d.k, d.rem, d.add FROM delta d JOIN {tbl} s ON s.{okey} {EQ} d.k
-                  ORDER BY d.k FOR NO KEY UPDATE OF s),
-             done AS (
-                 UPDATE {tbl} s SET {oarr} = habtm.array_apply(s.{oarr}{collate}, l.rem, l.add)
-                   FROM locked l WHERE s.{okey} {EQ} l.k RETURNING 1)",
-            collate = oa.collate_sql,
+                  GROUP BY x.k)"
         ));
+        ctes.push(apply_delta(o));
         counts.push("(SELECT pg_catalog.count(*) FROM locked)");
         counts.push("(SELECT pg_catalog.count(*) FROM done)");
     }

@@ -92,7 +92,7 @@ fn trigger_depth() -> i32 {
 }
 
 /// Takes the association's advisory lock until the transaction ends.
-fn lock_association(a: &Association, exclusive: bool) {
+pub fn lock_association(a: &Association, exclusive: bool) {
     let (k1, k2) = a.lock_key();
     let args = [Some(pg_sys::Datum::from(k1)), Some(pg_sys::Datum::from(k2))];
     // SAFETY: both functions take two int4 and return void.
@@ -282,12 +282,7 @@ fn side_canonical<'a>(
         for s in &a.sides {
             if s.table == table {
                 if let Some(arr) = &s.array {
-                    columns.push((
-                        arr.attnum,
-                        arr.element,
-                        arr.collation,
-                        format!("{}.{}", s.table_sql, arr.sql),
-                    ));
+                    columns.push((arr.attnum, arr.element, arr.collation, array_name(s)));
                 }
             }
         }
@@ -391,16 +386,6 @@ fn side_sync<'a>(
     })
     .or_raise();
     Ok(None)
-}
-
-/// Takes an association's lock in shared mode (for `habtm.replace`'s early row locks).
-pub fn lock_shared(a: &Association) {
-    lock_association(a, false);
-}
-
-/// Takes an association's lock exclusively (for `repair`).
-pub fn lock_exclusive(a: &Association) {
-    lock_association(a, true);
 }
 
 /// Makes `table`'s triggers stand aside for the statements habtm runs next at this level.
