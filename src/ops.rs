@@ -432,7 +432,7 @@ fn replace_links(
         true,
         |client, a, id, targets| {
             let args = vec![id.param(), targets.map(AnyValue::param).expect("targets")];
-            lock_array_rows(client, a, &args)?;
+            lock_for_two_passes(a)?;
             count_of(
                 client,
                 &a.render(
@@ -456,64 +456,15 @@ fn replace_links(
 }
 
 /// `replace` deletes and inserts links in one statement, so a join table with id arrays gets two
-/// trigger passes (one per event), each locking side rows in key order; two concurrent replaces
-/// could each hold rows of the first pass that the other's second pass needs. The rows both
-/// passes will update are therefore locked first, in the order every single pass uses: the
-/// association's advisory lock, side `a`'s rows ascending, then side `b`'s (a self-association:
-/// all of them in one pass).
-fn lock_array_rows(
-    client: &mut SpiClient<'_>,
-    a: &Association,
-    args: &[DatumWithOid<'_>],
-) -> Result<()> {
-    let Some(config) = crate::arrays::config::join_association(a.join_oid)? else {
-        return Ok(());
-    };
-    // The association's lock comes before any row lock, as in the join table's own trigger.
-    crate::arrays::lock_association(&config, false);
-    let owner_keys = "{id}";
-    let target_keys = "SELECT j.{tc} FROM {j} j WHERE j.{oc} OPERATOR(pg_catalog.=) {id}
-                       UNION ALL SELECT t FROM pg_catalog.unnest({targets}) AS t";
-    let lock = |table: &str, key: &str, keys: &str| {
-        format!(
-            "SELECT pg_catalog.count(*) FROM (
-                 SELECT 1 FROM {table} s WHERE s.{key} IN ({keys})
-                  ORDER BY s.{key} FOR NO KEY UPDATE OF s) x"
-        )
-    };
-    let owner_is_a = config.sides[0].join_column_sql == a.owner_column;
-    let (owner_array, target_array) = if owner_is_a {
-        (
-            config.sides[0].array.is_some(),
-            config.sides[1].array.is_some(),
-        )
-    } else {
-        (
-            config.sides[1].array.is_some(),
-            config.sides[0].array.is_some(),
-        )
-    };
-    let mut statements = Vec::new();
-    if config.self_association() {
-        statements.push(lock(
-            "{owner}",
-            "{ok}",
-            &format!("SELECT {owner_keys} UNION ALL {target_keys}"),
-        ));
-    } else {
-        let owner_lock =
-            owner_array.then(|| lock("{owner}", "{ok}", &format!("SELECT {owner_keys}")));
-        let target_lock = target_array.then(|| lock("{target}", "{tk}", target_keys));
-        let (first, second) = if owner_is_a {
-            (owner_lock, target_lock)
-        } else {
-            (target_lock, owner_lock)
-        };
-        statements.extend(first);
-        statements.extend(second);
-    }
-    for template in statements {
-        plans::run(client, &a.render(&template), args, true)?;
+/// trigger passes (one per event), each locking side rows in key order; two concurrent writers
+/// could each hold rows of the other's pass. Locking those rows before the statement does not
+/// help: its own inserts may then wait for another writer's uncommitted links while holding side
+/// rows that writer's trigger needs (the concurrency test found both deadlocks). So `replace` on
+/// an association with arrays takes the association's lock exclusively, before any row lock, and
+/// runs alone among that association's writers.
+fn lock_for_two_passes(a: &Association) -> Result<()> {
+    if let Some(config) = crate::arrays::config::join_association(a.join_oid)? {
+        crate::arrays::lock_association(&config, true);
     }
     Ok(())
 }
