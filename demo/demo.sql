@@ -108,6 +108,9 @@ SELECT habtm.add('users', 'groups', 'bob', ARRAY['group-red', 'group-green']) AS
        habtm.add('users', 'groups', 'kevin', '{group-red}') AS kevin_added;
 SELECT habtm.ids('users', 'groups', 'bob') AS bob, habtm.ids('groups', 'users', 'group-red') AS red_members;
 SELECT * FROM habtm.collection('users', 'groups', 'bob', '{"where": {"name": {"like": "G%"}}, "fields": ["id", "name"]}');
+-- The typed forms: rows of groups to join and filter, ids as text[].
+SELECT u.id AS user_id, g.name AS group_name, habtm.ids('users', 'groups', u.id, NULL::text[]) AS all_ids
+  FROM users u, LATERAL habtm.collection('users', 'groups', u.id, '{"order": "name"}', NULL::groups) AS g;
 -- destroy deletes bob's groups themselves: kevin's link to group-red goes with them.
 SELECT habtm.destroy('users', 'groups', 'bob') AS destroyed;
 SELECT habtm.ids('users', 'groups', 'kevin') AS kevin_after_destroy, (SELECT array_agg(id ORDER BY id) FROM groups) AS groups_left;

@@ -48,12 +48,20 @@ COMMENT ON FUNCTION "exists"(regclass, text, "any", "any") IS
 'Whether target is linked to owner row id (Rails exists?(id))';
 COMMENT ON FUNCTION find(regclass, text, "any", "any") IS
 'The associated target row as jsonb; SQLSTATE P0002 when it is not associated (Rails find(id), LoopBack findById)';
+COMMENT ON FUNCTION find(regclass, text, "any", "any", anyelement) IS
+'find returning the target table''s own row type, named by result_type (NULL::projects); SQLSTATE 42804 for another type';
 COMMENT ON FUNCTION ids(regclass, text, "any") IS
 'The ids linked to owner row id, ascending, as a jsonb array (Rails collection_singular_ids)';
+COMMENT ON FUNCTION ids(regclass, text, "any", anyarray) IS
+'The ids linked to owner row id, ascending, as an array of the target key''s type, named by result_type (NULL::bigint[]); SQLSTATE 42804 for another type';
 COMMENT ON FUNCTION unassociated(regclass, text) IS
 'The owner rows without any link in this association, as jsonb, by key';
+COMMENT ON FUNCTION unassociated(regclass, text, anyelement) IS
+'unassociated returning the owner table''s own row type, named by result_type (NULL::developers)';
 COMMENT ON FUNCTION collection(regclass, text, "any", jsonb) IS
 'The associated target rows as jsonb, filtered with LoopBack''s filter: where (equality, neq, gt, gte, lt, lte, inq, nin, between, like, ilike, and, or), order, limit, skip/offset, fields';
+COMMENT ON FUNCTION collection(regclass, text, "any", jsonb, anyelement) IS
+'collection returning the target table''s own row type, named by result_type (NULL::projects); the filter as for jsonb rows, except fields (select the columns instead)';
 
 -- §4 id arrays
 COMMENT ON FUNCTION denormalize(regclass, text, text) IS

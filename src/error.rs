@@ -97,6 +97,13 @@ pub enum HabtmError {
         key: String,
         table: String,
     },
+    /// A `result_type` argument naming another type than the rows (or ids) have.
+    WrongResultType {
+        given: String,
+        wanted: String,
+        what: &'static str,
+        table: String,
+    },
     /// `targets` that is not an array.
     NotAnArray {
         argument: &'static str,
@@ -197,9 +204,9 @@ impl HabtmError {
                 }
             }
             HabtmError::UnknownRelation { .. } => ERRCODE_UNDEFINED_OBJECT,
-            HabtmError::WrongKeyType { .. } | HabtmError::NotAnArray { .. } => {
-                ERRCODE_DATATYPE_MISMATCH
-            }
+            HabtmError::WrongKeyType { .. }
+            | HabtmError::WrongResultType { .. }
+            | HabtmError::NotAnArray { .. } => ERRCODE_DATATYPE_MISMATCH,
             HabtmError::MissingRow { writing: true, .. } => ERRCODE_FOREIGN_KEY_VIOLATION,
             HabtmError::MissingRow { writing: false, .. } | HabtmError::NotAssociated { .. } => {
                 ERRCODE_NO_DATA_FOUND
@@ -310,6 +317,12 @@ impl HabtmError {
                 key,
                 table,
             } => format!("{argument} has type {given}, but the key of {table} has type {key}"),
+            HabtmError::WrongResultType {
+                given,
+                wanted,
+                what,
+                table,
+            } => format!("result_type is {given}, but {what} of {table} have type {wanted}"),
             HabtmError::NotAnArray { argument, given } => {
                 format!("{argument} must be an array, not {given}")
             }
@@ -443,6 +456,9 @@ impl HabtmError {
                 "Run the statement as the table's owner or a role with BYPASSRLS, or disable row-level security on the table."
                     .into(),
             ),
+            HabtmError::WrongResultType { wanted, .. } => Some(format!(
+                "Pass NULL::{wanted}, or call the form without result_type for jsonb."
+            )),
             HabtmError::UnknownOperator { .. } => Some(
                 "Operators: neq, gt, gte, lt, lte, inq, nin, between, like, nlike, ilike, nilike; and, or.".into(),
             ),

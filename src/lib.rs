@@ -8,12 +8,12 @@ mod arrays;
 mod catalog;
 mod ddl;
 mod error;
-mod jsonb;
 mod naming;
 mod ops;
 mod plans;
 mod polymorphic;
 mod query;
+mod raw;
 mod regclass;
 #[cfg(any(test, feature = "pg_test"))]
 mod testing;

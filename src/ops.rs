@@ -16,10 +16,10 @@ use pgrx::spi::{quote_literal, SpiClient};
 use pgrx::JsonB;
 
 use crate::error::{HabtmError, OrRaise, Result};
-use crate::jsonb::RawJsonb;
 use crate::plans;
 use crate::polymorphic::AnyValue;
 use crate::query::Filter;
+use crate::raw::{self, Kind, Materialized, Raw, RawJsonb, ResultType};
 use crate::regclass::RegClass;
 
 /// One direction of a registered association, with every name quoted for SQL.
@@ -27,7 +27,9 @@ pub struct Association {
     pub join_table: String,
     pub join_oid: pg_sys::Oid,
     pub owner: String,
+    owner_oid: pg_sys::Oid,
     pub target: String,
+    target_oid: pg_sys::Oid,
     pub owner_column: String,
     pub target_column: String,
     pub owner_key: String,
@@ -52,7 +54,7 @@ impl Association {
                         pg_catalog.quote_ident(a.owner_key), pg_catalog.quote_ident(a.target_key),
                         oc.atttypid, pg_catalog.format_type(oc.atttypid, oc.atttypmod),
                         tc.atttypid, pg_catalog.format_type(tc.atttypid, tc.atttypmod),
-                        a.join_table::pg_catalog.oid
+                        a.join_table::pg_catalog.oid, a.owner::pg_catalog.oid, a.target::pg_catalog.oid
                    FROM habtm.associations a
                    JOIN pg_catalog.pg_attribute oc ON oc.attrelid OPERATOR(pg_catalog.=) a.join_table
                     AND oc.attname OPERATOR(pg_catalog.=) a.owner_column
@@ -71,7 +73,9 @@ impl Association {
             join_table: text(1)?,
             join_oid: row.get(12)?.unwrap_or(pg_sys::InvalidOid),
             owner: text(2)?,
+            owner_oid: row.get(13)?.unwrap_or(pg_sys::InvalidOid),
             target: text(3)?,
+            target_oid: row.get(14)?.unwrap_or(pg_sys::InvalidOid),
             owner_column: text(4)?,
             target_column: text(5)?,
             owner_key: text(6)?,
@@ -346,17 +350,62 @@ fn counted(
     .or_raise()
 }
 
-/// Runs a statement whose rows are one jsonb each, copied out of SPI's memory.
-fn json_rows(
-    client: &mut SpiClient<'_>,
-    sql: &str,
-    args: &[DatumWithOid<'_>],
-) -> Result<Vec<RawJsonb>> {
-    let mut out = Vec::new();
-    for row in plans::run(client, sql, args, false)? {
-        out.extend(row.get::<RawJsonb>(1)?);
+/// What a reader returns: rows (or ids) as `jsonb`, or, in the typed forms, in the type their
+/// `result_type` argument names, which must be the type they really have.
+#[derive(Clone, Copy)]
+enum Form {
+    Json,
+    Typed(pg_sys::Oid),
+}
+
+impl Form {
+    /// The row of table alias `alias` as one value.
+    fn row(self, alias: &str) -> String {
+        match self {
+            Form::Json => format!("pg_catalog.to_jsonb({alias})"),
+            Form::Typed(_) => alias.to_owned(),
+        }
     }
-    Ok(out)
+
+    /// The row of table alias `alias` as the columns of a result set: the value itself, or
+    /// the table's columns.
+    fn columns(self, alias: &str) -> String {
+        match self {
+            Form::Json => self.row(alias),
+            Form::Typed(_) => format!("{alias}.*"),
+        }
+    }
+
+    /// Checks a typed form's `result_type` against `wanted`, the type of the `what` ("rows",
+    /// "ids") of `table`.
+    fn check(self, wanted: pg_sys::Oid, what: &'static str, table: &str) -> Result<()> {
+        match self {
+            Form::Typed(given) if given != wanted => Err(HabtmError::WrongResultType {
+                given: type_name(given),
+                wanted: type_name(wanted),
+                what,
+                table: table.to_owned(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Checks the form for rows of `table` (OID `oid`).
+    fn check_rows(self, oid: pg_sys::Oid, table: &str) -> Result<()> {
+        // SAFETY: a plain syscache lookup; the association's tables exist (the catalog's
+        // regclass columns keep them).
+        let row_type = unsafe { pg_sys::get_rel_type_id(oid) };
+        self.check(row_type, "rows", table)
+    }
+}
+
+/// A type's name as PostgreSQL prints it (qualified when not on the search path).
+fn type_name(oid: pg_sys::Oid) -> String {
+    // SAFETY: format_type_be accepts any OID (an unknown one prints as "???") and returns a
+    // palloc'd C string.
+    unsafe { std::ffi::CStr::from_ptr(pg_sys::format_type_be(oid)) }
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// Runs a statement whose result is one bigint.
@@ -647,18 +696,49 @@ fn find_target(
     relation: Option<&str>,
     id: Option<AnyValue>,
     target: Option<AnyValue>,
-) -> JsonB {
+) -> RawJsonb {
+    found_row(owner, relation, id, target, Form::Json)
+}
+
+/// `find` returning the row in the target table's own row type, named by `result_type`
+/// (`NULL::projects`).
+#[pg_extern(stable, name = "find")]
+fn find_target_typed(
+    owner: Option<RegClass>,
+    relation: Option<&str>,
+    id: Option<AnyValue>,
+    target: Option<AnyValue>,
+    result_type: ResultType<raw::Element>,
+) -> Raw<raw::Element> {
+    found_row(owner, relation, id, target, Form::Typed(result_type.oid))
+}
+
+fn found_row<K: Kind>(
+    owner: Option<RegClass>,
+    relation: Option<&str>,
+    id: Option<AnyValue>,
+    target: Option<AnyValue>,
+    form: Form,
+) -> Raw<K> {
     let target = required("target", target).or_raise();
     with_association(owner, relation, id, None, false, |client, a, id, _| {
-        check_type(client, target.type_oid(), a.target_type, false, "target", &a.target)?;
-        let row = plans::run(client, &a.render(
-                    "SELECT pg_catalog.to_jsonb(t), CAST($2 AS pg_catalog.text), CAST($1 AS pg_catalog.text)
-                       FROM (SELECT 1) AS one
-                       LEFT JOIN ({target} t JOIN {j} j ON j.{tc} OPERATOR(pg_catalog.=) t.{tk}
-                                  AND j.{oc} OPERATOR(pg_catalog.=) {id})
-                         ON t.{tk} OPERATOR(pg_catalog.=) {target_id}",
-                ), &[id.param(), target.param()], false)?.first();
-        match row.get::<JsonB>(1)? {
+        check_type(
+            client,
+            target.type_oid(),
+            a.target_type,
+            false,
+            "target",
+            &a.target,
+        )?;
+        form.check_rows(a.target_oid, &a.target)?;
+        let template = "SELECT {row}, CAST($2 AS pg_catalog.text), CAST($1 AS pg_catalog.text)
+                          FROM (SELECT 1) AS one
+                          LEFT JOIN ({target} t JOIN {j} j ON j.{tc} OPERATOR(pg_catalog.=) t.{tk}
+                                     AND j.{oc} OPERATOR(pg_catalog.=) {id})
+                            ON t.{tk} OPERATOR(pg_catalog.=) {target_id}";
+        let sql = a.render(&template.replace("{row}", &form.row("t")));
+        let row = plans::run(client, &sql, &[id.param(), target.param()], false)?.first();
+        match row.get::<Raw<K>>(1)? {
             Some(found) => Ok(found),
             None => Err(HabtmError::NotAssociated {
                 target: a.target.clone(),
@@ -673,68 +753,180 @@ fn find_target(
 
 /// The ids linked to `id`, ascending, as a JSON array (Rails `collection_singular_ids`).
 #[pg_extern(stable, name = "ids")]
-fn linked_ids(owner: Option<RegClass>, relation: Option<&str>, id: Option<AnyValue>) -> JsonB {
+fn linked_ids(owner: Option<RegClass>, relation: Option<&str>, id: Option<AnyValue>) -> RawJsonb {
+    ids_of(
+        owner,
+        relation,
+        id,
+        Form::Json,
+        "SELECT COALESCE(pg_catalog.jsonb_agg({tc} ORDER BY {tc}), '[]')
+           FROM {j} WHERE {oc} OPERATOR(pg_catalog.=) {id}",
+    )
+}
+
+/// `ids` as an array of the target key's type, named by `result_type` (`NULL::bigint[]`).
+#[pg_extern(stable, name = "ids")]
+fn linked_ids_typed(
+    owner: Option<RegClass>,
+    relation: Option<&str>,
+    id: Option<AnyValue>,
+    result_type: ResultType<raw::Array>,
+) -> Raw<raw::Array> {
+    ids_of(
+        owner,
+        relation,
+        id,
+        Form::Typed(result_type.oid),
+        "SELECT ARRAY(SELECT {tc} FROM {j} WHERE {oc} OPERATOR(pg_catalog.=) {id} ORDER BY {tc})",
+    )
+}
+
+fn ids_of<K: Kind>(
+    owner: Option<RegClass>,
+    relation: Option<&str>,
+    id: Option<AnyValue>,
+    form: Form,
+    template: &str,
+) -> Raw<K> {
     with_association(owner, relation, id, None, false, |client, a, id, _| {
-        let row = plans::run(
-            client,
-            &a.render(
-                "SELECT COALESCE(pg_catalog.jsonb_agg({tc} ORDER BY {tc}), '[]')
-                       FROM {j} WHERE {oc} OPERATOR(pg_catalog.=) {id}",
-            ),
-            &[id.param()],
-            false,
-        )?
-        .first();
-        Ok(row.get::<JsonB>(1)?.unwrap_or(JsonB(serde_json::json!([]))))
+        // SAFETY: a plain syscache lookup of the key type's array type.
+        form.check(
+            unsafe { pg_sys::get_array_type(a.target_type) },
+            "ids",
+            &a.target,
+        )?;
+        let row = plans::run(client, &a.render(template), &[id.param()], false)?.first();
+        Ok(row
+            .get::<Raw<K>>(1)?
+            .expect("an aggregate or ARRAY() is never NULL"))
     })
     .or_raise()
 }
 
 /// The owner rows that have no link at all in this association, ordered by key.
-#[pg_extern(stable, name = "unassociated")]
+// Materialized sets: pgrx's generated SQL knows only its own iterators as SETOF.
+#[pg_extern(sql = r#"
+CREATE FUNCTION "unassociated"("owner" regclass, "relation" TEXT) RETURNS SETOF jsonb
+STABLE LANGUAGE c AS 'MODULE_PATHNAME', 'unassociated_owners_wrapper';
+"#)]
 fn unassociated_owners(
     owner: Option<RegClass>,
     relation: Option<&str>,
-) -> SetOfIterator<'static, RawJsonb> {
-    let run = || -> Result<Vec<RawJsonb>> {
+    fcinfo: pg_sys::FunctionCallInfo,
+) -> Materialized<raw::Json> {
+    unassociated_rows(owner, relation, Form::Json, fcinfo)
+}
+
+/// `unassociated` returning rows of the owner table's own row type, named by `result_type`
+/// (`NULL::developers`).
+#[pg_extern(sql = r#"
+CREATE FUNCTION "unassociated"("owner" regclass, "relation" TEXT, "result_type" anyelement)
+RETURNS SETOF anyelement
+STABLE LANGUAGE c AS 'MODULE_PATHNAME', 'unassociated_owners_typed_wrapper';
+"#)]
+fn unassociated_owners_typed(
+    owner: Option<RegClass>,
+    relation: Option<&str>,
+    result_type: ResultType<raw::Element>,
+    fcinfo: pg_sys::FunctionCallInfo,
+) -> Materialized<raw::Element> {
+    unassociated_rows(owner, relation, Form::Typed(result_type.oid), fcinfo)
+}
+
+fn unassociated_rows<K: Kind>(
+    owner: Option<RegClass>,
+    relation: Option<&str>,
+    form: Form,
+    fcinfo: pg_sys::FunctionCallInfo,
+) -> Materialized<K> {
+    let run = || -> Result<()> {
         let owner = required("owner", owner)?;
         let relation = required("relation", relation)?;
         Spi::connect_mut(|client| {
             let a = Association::find(client, owner, relation)?;
-            json_rows(
-                client,
-                &a.render(
-                    "SELECT pg_catalog.to_jsonb(o) FROM {owner} o
-                      WHERE NOT EXISTS (SELECT FROM {j} j WHERE j.{oc} OPERATOR(pg_catalog.=) o.{ok})
-                      ORDER BY o.{ok}",
-                ),
-                &[],
-            )
+            form.check_rows(a.owner_oid, &a.owner)?;
+            let template = "SELECT {row} FROM {owner} o
+                             WHERE NOT EXISTS (SELECT FROM {j} j WHERE j.{oc} OPERATOR(pg_catalog.=) o.{ok})
+                             ORDER BY o.{ok}";
+            let sql = a.render(&template.replace("{row}", &form.columns("o")));
+            plans::into_result_set(client, &sql, &[], fcinfo);
+            Ok(())
         })
     };
-    SetOfIterator::new(run().or_raise())
+    run().or_raise();
+    Materialized::written()
 }
 
 /// The associated rows as JSON objects, filtered, ordered and paged with LoopBack's filter
 /// (`where`, `order`, `limit`, `skip`/`offset`, `fields`); see `query.rs`.
-#[pg_extern(stable, name = "collection")]
+#[pg_extern(sql = r#"
+CREATE FUNCTION "collection"("owner" regclass, "relation" TEXT, "id" "any", "filter" jsonb DEFAULT '{}')
+RETURNS SETOF jsonb
+STABLE LANGUAGE c AS 'MODULE_PATHNAME', 'collection_rows_wrapper';
+"#)]
 fn collection_rows(
     owner: Option<RegClass>,
     relation: Option<&str>,
     id: Option<AnyValue>,
-    filter: default!(Option<JsonB>, "'{}'"),
-) -> SetOfIterator<'static, RawJsonb> {
+    filter: Option<JsonB>,
+    fcinfo: pg_sys::FunctionCallInfo,
+) -> Materialized<raw::Json> {
+    filtered_rows(owner, relation, id, filter, Form::Json, fcinfo)
+}
+
+/// `collection` returning rows of the target table's own row type, named by `result_type`
+/// (`NULL::projects`). `fields` does not apply: the caller selects columns from the rows.
+#[pg_extern(sql = r#"
+CREATE FUNCTION "collection"("owner" regclass, "relation" TEXT, "id" "any", "filter" jsonb,
+                             "result_type" anyelement)
+RETURNS SETOF anyelement
+STABLE LANGUAGE c AS 'MODULE_PATHNAME', 'collection_rows_typed_wrapper';
+"#)]
+fn collection_rows_typed(
+    owner: Option<RegClass>,
+    relation: Option<&str>,
+    id: Option<AnyValue>,
+    filter: Option<JsonB>,
+    result_type: ResultType<raw::Element>,
+    fcinfo: pg_sys::FunctionCallInfo,
+) -> Materialized<raw::Element> {
+    filtered_rows(
+        owner,
+        relation,
+        id,
+        filter,
+        Form::Typed(result_type.oid),
+        fcinfo,
+    )
+}
+
+fn filtered_rows<K: Kind>(
+    owner: Option<RegClass>,
+    relation: Option<&str>,
+    id: Option<AnyValue>,
+    filter: Option<JsonB>,
+    form: Form,
+    fcinfo: pg_sys::FunctionCallInfo,
+) -> Materialized<K> {
     let filter = required("filter", filter).or_raise();
-    let rows =
-        with_association(owner, relation, id, None, false, |client, a, id, _| {
-            let columns = crate::query::columns_of(client, &a.target)?;
-            let filter = Filter::parse(&filter.0, &a.target, &columns)?.with_key(&a.target_key);
-            let compiled = filter.compile(2);
-            let sql =
-                format!(
+    with_association(owner, relation, id, None, false, |client, a, id, _| {
+        form.check_rows(a.target_oid, &a.target)?;
+        let columns = crate::query::columns_of(client, &a.target)?;
+        let filter = Filter::parse(&filter.0, &a.target, &columns)?.with_key(&a.target_key);
+        let compiled = filter.compile(2);
+        let select = match form {
+            Form::Json => compiled.select,
+            Form::Typed(_) if filter.picks_fields() => {
+                return Err(HabtmError::BadJson {
+                    argument: "filter",
+                    reason: "\"fields\" does not apply to rows returned as result_type (select their columns instead)".into(),
+                })
+            }
+            Form::Typed(_) => form.columns("t"),
+        };
+        let sql = format!(
             "SELECT {select} FROM {target} t JOIN {j} j ON j.{tc} OPERATOR(pg_catalog.=) t.{tk}
               WHERE j.{oc} OPERATOR(pg_catalog.=) {id}{where_} {order} {limit}",
-            select = compiled.select,
             target = a.target,
             j = a.join_table,
             tc = a.target_column,
@@ -745,12 +937,13 @@ fn collection_rows(
             order = compiled.order_by,
             limit = compiled.limit_offset,
         );
-            let mut args: Vec<DatumWithOid> = vec![id.param()];
-            args.extend(compiled.params.iter().map(|p| p.as_str().into()));
-            json_rows(client, &sql, &args)
-        })
-        .or_raise();
-    SetOfIterator::new(rows)
+        let mut args: Vec<DatumWithOid> = vec![id.param()];
+        args.extend(compiled.params.iter().map(|p| p.as_str().into()));
+        plans::into_result_set(client, &sql, &args, fcinfo);
+        Ok(())
+    })
+    .or_raise();
+    Materialized::written()
 }
 
 #[cfg(any(test, feature = "pg_test"))]

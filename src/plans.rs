@@ -12,6 +12,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use std::ffi::CString;
+
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys;
 use pgrx::spi::{OwnedPreparedStatement, SpiClient, SpiTupleTable};
@@ -27,6 +29,34 @@ type Key = (String, Vec<pg_sys::Oid>, bool);
 
 thread_local! {
     static PLANS: RefCell<HashMap<Key, Rc<OwnedPreparedStatement>>> = RefCell::new(HashMap::new());
+    /// Plans of [`into_result_set`], as SPI's own pointers (pgrx does not let a
+    /// DestReceiver in), kept (`SPI_keepplan`) like those above.
+    static RESULT_SET_PLANS: RefCell<HashMap<RawKey, Rc<RawPlan>>> =
+        RefCell::new(HashMap::new());
+}
+
+type RawKey = (String, Vec<pg_sys::Oid>);
+
+struct RawPlan(pg_sys::SPIPlanPtr);
+
+impl Drop for RawPlan {
+    fn drop(&mut self) {
+        // SAFETY: a kept plan, dropped once, when the cache has started over and no statement
+        // runs it (a running one holds an Rc).
+        unsafe { pg_sys::SPI_freeplan(self.0) };
+    }
+}
+
+unsafe extern "C" {
+    // executor/tstoreReceiver.h, which pgrx does not bind; it only fills in fields.
+    fn SetTuplestoreDestReceiverParams(
+        receiver: *mut pg_sys::DestReceiver,
+        store: *mut pg_sys::Tuplestorestate,
+        context: pg_sys::MemoryContext,
+        detoast: bool,
+        target: pg_sys::TupleDesc,
+        map_failure_msg: *const std::ffi::c_char,
+    );
 }
 
 /// Runs `sql` with `args` through a kept plan, preparing it on first use. `mutating` statements
@@ -67,4 +97,79 @@ pub fn run<'conn>(
     } else {
         client.select(&*plan, None, args)?
     })
+}
+
+/// Runs the read-only statement `sql` with `args` through a kept plan and writes its rows straight
+/// into the result set of the set-returning function called with `fcinfo`, in materialize mode,
+/// as PL/pgSQL's `RETURN QUERY` does: no copy through SPI's tuple table, no call per row. The
+/// statement's columns must be those of the function's result (one column for `SETOF jsonb`, the
+/// table's columns for `SETOF` a row type; dropped columns are matched by position). Needs the
+/// SPI connection `_client` stands for.
+pub fn into_result_set(
+    _client: &mut SpiClient<'_>,
+    sql: &str,
+    args: &[DatumWithOid<'_>],
+    fcinfo: pg_sys::FunctionCallInfo,
+) {
+    let mut types: Vec<pg_sys::Oid> = args.iter().map(DatumWithOid::oid).collect();
+    let key: RawKey = (sql.to_owned(), types.clone());
+    // Clone the Rc out: the statement may run user code (a policy's function) calling habtm.
+    let cached = RESULT_SET_PLANS.with(|plans| plans.borrow().get(&key).cloned());
+    let plan = cached.unwrap_or_else(|| {
+        let text = CString::new(sql).expect("statements have no NUL byte");
+        // SAFETY: inside an SPI connection; a failure to parse or plan is raised by PostgreSQL.
+        let plan = unsafe {
+            let plan = pg_sys::SPI_prepare(text.as_ptr(), types.len() as i32, types.as_mut_ptr());
+            let code = pg_sys::SPI_result;
+            assert!(!plan.is_null(), "SPI_prepare failed: {code}");
+            pg_sys::SPI_keepplan(plan);
+            Rc::new(RawPlan(plan))
+        };
+        RESULT_SET_PLANS.with(|plans| {
+            let mut plans = plans.borrow_mut();
+            if plans.len() >= MAX_PLANS {
+                plans.clear();
+            }
+            plans.insert(key, Rc::clone(&plan));
+        });
+        plan
+    });
+    // SAFETY: `fcinfo` is the current call's; InitMaterializedSRF checks that the caller takes
+    // a materialized set (an error otherwise) and creates the result set in the query's memory.
+    // The parameters live in the SPI connection's memory for the statement's run.
+    unsafe {
+        pg_sys::InitMaterializedSRF(fcinfo, pg_sys::MAT_SRF_USE_EXPECTED_DESC as pg_sys::bits32);
+        let rsinfo = (*fcinfo).resultinfo.cast::<pg_sys::ReturnSetInfo>();
+        let params = pg_sys::makeParamList(args.len() as i32);
+        let slots = (*params).params.as_mut_slice(args.len());
+        for (slot, arg) in slots.iter_mut().zip(args) {
+            let datum = arg.datum();
+            *slot = pg_sys::ParamExternData {
+                isnull: datum.is_none(),
+                value: datum.map_or(pg_sys::Datum::from(0), |d| d.sans_lifetime()),
+                pflags: pg_sys::PARAM_FLAG_CONST as u16,
+                ptype: arg.oid(),
+            };
+        }
+        let receiver = pg_sys::CreateDestReceiver(pg_sys::CommandDest::DestTuplestore);
+        SetTuplestoreDestReceiverParams(
+            receiver,
+            (*rsinfo).setResult,
+            (*(*rsinfo).econtext).ecxt_per_query_memory,
+            // No detoasting here: PostgreSQL then ignores the column map (dropped columns), and
+            // PL/pgSQL's RETURN QUERY does not either; the rows are read within this query.
+            false,
+            (*rsinfo).setDesc,
+            c"habtm: the statement's columns do not match the function's result".as_ptr(),
+        );
+        let options = pg_sys::SPIExecuteOptions {
+            params,
+            read_only: true,
+            dest: receiver,
+            ..Default::default()
+        };
+        // The receiver and the parameters go with the SPI connection's memory.
+        let rc = pg_sys::SPI_execute_plan_extended(plan.0, &options);
+        assert!(rc >= 0, "SPI_execute_plan_extended failed: {rc}");
+    }
 }

@@ -282,6 +282,11 @@ impl Filter {
         }
     }
 
+    /// Whether the filter picks columns (`fields`).
+    pub fn picks_fields(&self) -> bool {
+        !matches!(self.fields, Fields::All)
+    }
+
     /// Sets the key column (quoted) that ends every ORDER BY.
     pub fn with_key(mut self, quoted_key: &str) -> Filter {
         self.key = quoted_key.to_owned();

@@ -47,6 +47,19 @@ SELECT * FROM habtm.collection('developers', 'projects', 1, '{"where": {"budget"
 SELECT * FROM habtm.collection('developers', 'projects', 1, '{"order": ["status DESC", "budget"], "limit": 2, "skip": 1}');
 SELECT * FROM habtm.collection('developers', 'projects', 1, '{"order": "title DESC", "offset": 3, "fields": {"budget": false, "status": false}}');
 
+-- The typed forms: a last argument NULL::<type> names the result's type, which must be the
+-- type the rows (or ids) have. Rows come back as the table's own rows, ids as a typed array.
+SELECT * FROM habtm.collection('developers', 'projects', 1, '{"where": {"budget": {"gte": 100}}, "order": "budget DESC"}', NULL::projects);
+SELECT p.title, p.budget * 2 AS doubled FROM habtm.collection('developers', 'projects', 1, '{}', NULL::projects) AS p
+ WHERE p.status = 'active';
+SELECT pg_typeof(p) AS row_type, count(*) FROM habtm.collection('developers', 'projects', 1, '{}', NULL::projects) AS p GROUP BY 1;
+SELECT habtm.ids('developers', 'projects', 1, NULL::int[]) AS ann_ids,
+       pg_typeof(habtm.ids('developers', 'projects', 1, NULL::int[])) AS ids_type,
+       habtm.ids('projects', 'developers', 5, NULL::bigint[]) AS eridanus_ids,
+       habtm.ids('projects', 'developers', 9, NULL::bigint[]) AS lonely_ids;
+SELECT (habtm.find('developers', 'projects', 1, 2, NULL::projects)).*;
+SELECT * FROM habtm.unassociated('projects', 'developers', NULL::projects);
+
 -- remove unlinks, the rows stay; replace makes the set exactly the list, by difference.
 SELECT habtm.remove('developers', 'projects', 1, ARRAY[2, 3, 99]) AS removed;
 SELECT count(*) AS projects_still_there FROM projects;
@@ -83,6 +96,16 @@ SELECT habtm.add('users', 'groups', 'bob', ARRAY['group-red', 'group-green']) AS
        habtm.add('users', 'groups', 'kevin', '{group-red}') AS kevin_added;
 SELECT habtm.ids('users', 'groups', 'bob') AS bob, habtm.ids('users', 'groups', 'kevin') AS kevin,
        habtm.ids('groups', 'users', 'group-red') AS red_members;
+SELECT habtm.ids('users', 'groups', 'bob', NULL::text[]) AS bob_typed,
+       g.name AS first_group_of_bob
+  FROM habtm.collection('users', 'groups', 'bob', '{"limit": 1}', NULL::groups) AS g;
+-- Typed rows of a table with a dropped column, in a LATERAL join and in a select list.
+ALTER TABLE groups ADD COLUMN scratch int, ADD COLUMN colour text DEFAULT 'none';
+ALTER TABLE groups DROP COLUMN scratch;
+SELECT u.id AS user_id, g.* FROM users u,
+       LATERAL habtm.collection('users', 'groups', u.id, '{"order": "name"}', NULL::groups) AS g;
+SELECT (habtm.collection('users', 'groups', 'bob', '{}', NULL::groups)).colour,
+       habtm.collection('users', 'groups', 'bob') AS as_jsonb;
 -- destroy deletes bob's groups themselves: kevin's link to group-red goes with them.
 SELECT habtm.destroy('users', 'groups', 'bob') AS destroyed;
 SELECT id FROM groups ORDER BY id;
@@ -107,6 +130,7 @@ SELECT habtm.add('accounts', 'following', '00000000-0000-0000-0000-00000000000a'
                  ARRAY['00000000-0000-0000-0000-00000000000b', '00000000-0000-0000-0000-00000000000c']::uuid[]) AS follows;
 SELECT habtm.ids('accounts', 'followers', '00000000-0000-0000-0000-00000000000c'::uuid) AS followers_of_c,
        habtm.count('accounts', 'following', '00000000-0000-0000-0000-00000000000a') AS a_follows;
+SELECT habtm.ids('accounts', 'following', '00000000-0000-0000-0000-00000000000a', NULL::uuid[]) AS a_follows_typed;
 
 -- Bad input: a clear error with its SQLSTATE, and nothing changed.
 CREATE FUNCTION links() RETURNS text LANGUAGE sql AS $$
@@ -169,6 +193,23 @@ SELECT * FROM habtm.collection('developers', 'projects', 1, '{"where": {"id": {"
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM habtm.collection('developers', 'projects', 1, '{"where": {"title": "x''); DROP TABLE projects; --"}}');
 SELECT * FROM habtm.collection('developers', 'projects', 1, '{"where": {"id": "1 OR 1=1"}}');
+\echo :LAST_ERROR_SQLSTATE
+-- typed forms: another type than the rows or ids have, fields, a NULL filter, an untyped NULL
+SELECT * FROM habtm.collection('developers', 'projects', 1, '{}', NULL::developers);
+\echo :LAST_ERROR_SQLSTATE
+SELECT habtm.ids('developers', 'projects', 1, NULL::bigint[]);
+\echo :LAST_ERROR_SQLSTATE
+SELECT habtm.find('developers', 'projects', 1, 2, NULL::groups);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM habtm.unassociated('developers', 'projects', NULL::projects);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM habtm.collection('developers', 'projects', 1, '{"fields": ["title"]}', NULL::projects);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM habtm.collection('developers', 'projects', 1, NULL, NULL::projects);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM habtm.unassociated('developers', 'projects', NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT habtm.find('developers', 'projects', 1, 3, NULL::projects);
 \echo :LAST_ERROR_SQLSTATE
 SELECT links() AS after_errors;
 
