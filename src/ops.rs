@@ -325,6 +325,29 @@ fn with_association<R>(
     })
 }
 
+/// A reader of one target (`exists`, `find`): [`with_association`], and `target` checked too.
+fn with_target<R>(
+    owner: Option<RegClass>,
+    relation: Option<&str>,
+    id: Option<AnyValue>,
+    target: Option<AnyValue>,
+    body: impl FnOnce(&mut SpiClient<'_>, &Association, &AnyValue, &AnyValue) -> Result<R>,
+) -> R {
+    let target = required("target", target).or_raise();
+    with_association(owner, relation, id, None, false, |client, a, id, _| {
+        check_type(
+            client,
+            target.type_oid(),
+            a.target_type,
+            false,
+            "target",
+            &a.target,
+        )?;
+        body(client, a, id, &target)
+    })
+    .or_raise()
+}
+
 /// A call whose result is one bigint from one statement: `template` (see
 /// [`Association::render`]) with `$1` the id and, when `targets` is given, `$2` the targets.
 fn counted(
@@ -663,16 +686,7 @@ fn link_exists(
     id: Option<AnyValue>,
     target: Option<AnyValue>,
 ) -> bool {
-    let target = required("target", target).or_raise();
-    with_association(owner, relation, id, None, false, |client, a, id, _| {
-        check_type(
-            client,
-            target.type_oid(),
-            a.target_type,
-            false,
-            "target",
-            &a.target,
-        )?;
+    with_target(owner, relation, id, target, |client, a, id, target| {
         let row = plans::run(
             client,
             &a.render(
@@ -685,7 +699,6 @@ fn link_exists(
         .first();
         Ok(row.get::<bool>(1)?.unwrap_or(false))
     })
-    .or_raise()
 }
 
 /// The associated target row `target`, or an error (P0002) when it is not associated.
@@ -720,16 +733,7 @@ fn found_row<K: Kind>(
     target: Option<AnyValue>,
     form: Form,
 ) -> Raw<K> {
-    let target = required("target", target).or_raise();
-    with_association(owner, relation, id, None, false, |client, a, id, _| {
-        check_type(
-            client,
-            target.type_oid(),
-            a.target_type,
-            false,
-            "target",
-            &a.target,
-        )?;
+    with_target(owner, relation, id, target, |client, a, id, target| {
         form.check_rows(a.target_oid, &a.target)?;
         let template = "SELECT {row}, CAST($2 AS pg_catalog.text), CAST($1 AS pg_catalog.text)
                           FROM (SELECT 1) AS one
@@ -748,7 +752,6 @@ fn found_row<K: Kind>(
             }),
         }
     })
-    .or_raise()
 }
 
 /// The ids linked to `id`, ascending, as a JSON array (Rails `collection_singular_ids`).

@@ -59,6 +59,20 @@ unsafe extern "C" {
     );
 }
 
+type Cache<K, V> = std::thread::LocalKey<RefCell<HashMap<K, Rc<V>>>>;
+
+/// Keeps `plan` in `cache` under `key`; past [`MAX_PLANS`] the cache starts over.
+fn remember<K: std::hash::Hash + Eq, V>(cache: &'static Cache<K, V>, key: K, plan: Rc<V>) -> Rc<V> {
+    cache.with(|plans| {
+        let mut plans = plans.borrow_mut();
+        if plans.len() >= MAX_PLANS {
+            plans.clear();
+        }
+        plans.insert(key, Rc::clone(&plan));
+    });
+    plan
+}
+
 /// Runs `sql` with `args` through a kept plan, preparing it on first use. `mutating` statements
 /// write (they need a read-write snapshot).
 pub fn run<'conn>(
@@ -81,15 +95,7 @@ pub fn run<'conn>(
             } else {
                 client.prepare(sql, &oids)?
             };
-            let plan = Rc::new(prepared.keep());
-            PLANS.with(|plans| {
-                let mut plans = plans.borrow_mut();
-                if plans.len() >= MAX_PLANS {
-                    plans.clear();
-                }
-                plans.insert(key, Rc::clone(&plan));
-            });
-            plan
+            remember(&PLANS, key, Rc::new(prepared.keep()))
         }
     };
     Ok(if mutating {
@@ -125,14 +131,7 @@ pub fn into_result_set(
             pg_sys::SPI_keepplan(plan);
             Rc::new(RawPlan(plan))
         };
-        RESULT_SET_PLANS.with(|plans| {
-            let mut plans = plans.borrow_mut();
-            if plans.len() >= MAX_PLANS {
-                plans.clear();
-            }
-            plans.insert(key, Rc::clone(&plan));
-        });
-        plan
+        remember(&RESULT_SET_PLANS, key, plan)
     });
     // SAFETY: `fcinfo` is the current call's; InitMaterializedSRF checks that the caller takes
     // a materialized set (an error otherwise) and creates the result set in the query's memory.
