@@ -10,9 +10,8 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
-
 use std::ffi::CString;
+use std::rc::Rc;
 
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys;
@@ -117,12 +116,13 @@ pub fn into_result_set(
     args: &[DatumWithOid<'_>],
     fcinfo: pg_sys::FunctionCallInfo,
 ) {
-    let mut types: Vec<pg_sys::Oid> = args.iter().map(DatumWithOid::oid).collect();
-    let key: RawKey = (sql.to_owned(), types.clone());
+    let key: RawKey = (sql.to_owned(), args.iter().map(DatumWithOid::oid).collect());
     // Clone the Rc out: the statement may run user code (a policy's function) calling habtm.
     let cached = RESULT_SET_PLANS.with(|plans| plans.borrow().get(&key).cloned());
     let plan = cached.unwrap_or_else(|| {
         let text = CString::new(sql).expect("statements have no NUL byte");
+        // SPI_prepare takes the types through a mutable pointer.
+        let mut types = key.1.clone();
         // SAFETY: inside an SPI connection; a failure to parse or plan is raised by PostgreSQL.
         let plan = unsafe {
             let plan = pg_sys::SPI_prepare(text.as_ptr(), types.len() as i32, types.as_mut_ptr());
