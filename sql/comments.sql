@@ -86,3 +86,5 @@ COMMENT ON FUNCTION side_canonical() IS
 'Trigger (installed by denormalize on joined tables): stores written id arrays sorted and without duplicates; NULL elements are an error';
 COMMENT ON FUNCTION side_sync() IS
 'Trigger (installed by denormalize on joined tables): makes the join table follow written id arrays';
+COMMENT ON FUNCTION catalog_changed() IS
+'Trigger on habtm.join_tables: tells every backend (at commit) that the catalog changed, so none keeps using an association it has cached';

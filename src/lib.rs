@@ -8,6 +8,7 @@ mod arrays;
 mod catalog;
 mod ddl;
 mod error;
+mod invalidation;
 mod naming;
 mod ops;
 mod plans;
@@ -23,6 +24,7 @@ pgrx::pg_module_magic!();
 /// Called once per backend when the library is loaded.
 #[pgrx::pg_guard]
 pub extern "C-unwind" fn _PG_init() {
+    invalidation::init();
     arrays::init();
 }
 

@@ -1,13 +1,17 @@
 //! SQL surface §3: working with an association, addressed as `(owner regclass, relation text)`.
 //!
-//! Every call is set-based: one catalog lookup, at most a few checks, and one statement for the
-//! whole id array, whatever its length (Rails fires one INSERT per record). Ids arrive in their
-//! own types (arguments declared `"any"`, see `polymorphic.rs`). Functions run as the caller and,
-//! unlike the DDL functions, with the caller's `search_path`: their statements fire the user's
-//! own triggers, which must see the path they were written for. The SQL generated here is
-//! qualified throughout (`pg_catalog.` functions, `OPERATOR(pg_catalog.=)`), and table and type
-//! names are read (`regclass`, `format_type`) under the same path they are executed in.
-//! Identifiers come quoted from the catalog, values travel as `$n` parameters.
+//! Every call is set-based: the association (read from the catalog once per backend), at most a
+//! few checks, and one statement for the whole id array, whatever its length (Rails fires one
+//! INSERT per record). Ids arrive in their own types (arguments declared `"any"`, see
+//! `polymorphic.rs`). Functions run as the caller and, unlike the DDL functions, with the caller's
+//! `search_path`: their statements fire the user's own triggers, which must see the path they
+//! were written for. The SQL generated here is qualified throughout (`pg_catalog.` functions,
+//! `OPERATOR(pg_catalog.=)`, schema-qualified tables and types), so it means the same under any
+//! path. Identifiers come quoted from the catalog, values travel as `$n` parameters.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys;
@@ -15,15 +19,21 @@ use pgrx::prelude::*;
 use pgrx::spi::{quote_literal, SpiClient};
 use pgrx::JsonB;
 
+use crate::arrays::config::qualified_name;
 use crate::error::{HabtmError, OrRaise, Result};
+use crate::invalidation;
 use crate::plans;
 use crate::polymorphic::AnyValue;
 use crate::query::Filter;
 use crate::raw::{self, Kind, Materialized, Raw, RawJsonb, ResultType};
 use crate::regclass::RegClass;
 
-/// One direction of a registered association, with every name quoted for SQL.
+/// One direction of a registered association, with every name quoted for SQL and qualified,
+/// so that it means the same under any `search_path` (it is kept per backend, see
+/// [`Association::find`]). Messages name tables as `regclass` prints them, in the caller's path
+/// ([`RegClass::shown`]).
 pub struct Association {
+    relation: String,
     pub join_table: String,
     pub join_oid: pg_sys::Oid,
     pub owner: String,
@@ -40,51 +50,103 @@ pub struct Association {
     pub target_type_sql: String,
 }
 
+/// Associations already read, by owner.
+type Kept = HashMap<pg_sys::Oid, Vec<Rc<Association>>>;
+
+thread_local! {
+    /// What this backend keeps, and the invalidation count it was read at.
+    static ASSOCIATIONS: RefCell<(u64, Kept)> = RefCell::new((0, Kept::new()));
+}
+
 impl Association {
-    /// Reads `(owner, relation)` from the catalog, or explains which relations exist.
+    /// `(owner, relation)` from the catalog, or an error that lists the relations that exist.
+    /// Kept per backend until PostgreSQL announces a change that could alter it (a catalog row,
+    /// a rename, a column's type; see `invalidation.rs`), so a call costs one hash lookup here
+    /// instead of a catalog query.
     pub fn find(
         client: &mut SpiClient<'_>,
         owner: RegClass,
         relation: &str,
-    ) -> Result<Association> {
-        let row = plans::run(
-            client,
-                "SELECT a.join_table::pg_catalog.text, a.owner::pg_catalog.text, a.target::pg_catalog.text,
-                        pg_catalog.quote_ident(a.owner_column), pg_catalog.quote_ident(a.target_column),
-                        pg_catalog.quote_ident(a.owner_key), pg_catalog.quote_ident(a.target_key),
-                        oc.atttypid, pg_catalog.format_type(oc.atttypid, oc.atttypmod),
-                        tc.atttypid, pg_catalog.format_type(tc.atttypid, tc.atttypmod),
-                        a.join_table::pg_catalog.oid, a.owner::pg_catalog.oid, a.target::pg_catalog.oid
-                   FROM habtm.associations a
-                   JOIN pg_catalog.pg_attribute oc ON oc.attrelid OPERATOR(pg_catalog.=) a.join_table
-                    AND oc.attname OPERATOR(pg_catalog.=) a.owner_column
-                   JOIN pg_catalog.pg_attribute tc ON tc.attrelid OPERATOR(pg_catalog.=) a.join_table
-                    AND tc.attname OPERATOR(pg_catalog.=) a.target_column
-                  WHERE a.owner OPERATOR(pg_catalog.=) $1 AND a.relation OPERATOR(pg_catalog.=) $2",
-            &[owner.into(), relation.into()],
-            false,
-        )?
-        .first();
+    ) -> Result<Rc<Association>> {
+        let now = invalidation::current_generation();
+        let hit = ASSOCIATIONS.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if cache.0 != now {
+                *cache = (now, Kept::new());
+            }
+            cache
+                .1
+                .get(&owner.0)
+                .and_then(|list| list.iter().find(|a| a.relation == relation).cloned())
+        });
+        if let Some(a) = hit {
+            return Ok(a);
+        }
+        let a = Rc::new(Self::load(client, owner, relation)?);
+        // Kept only when nothing was announced while it was read.
+        if invalidation::generation() == now {
+            ASSOCIATIONS.with(|cache| {
+                let mut cache = cache.borrow_mut();
+                if cache.0 == now {
+                    cache.1.entry(owner.0).or_default().push(Rc::clone(&a));
+                }
+            });
+        }
+        Ok(a)
+    }
+
+    fn load(client: &mut SpiClient<'_>, owner: RegClass, relation: &str) -> Result<Association> {
+        let sql = format!(
+            "SELECT {join_table}, {owner}, {target},
+                    pg_catalog.quote_ident(a.owner_column), pg_catalog.quote_ident(a.target_column),
+                    pg_catalog.quote_ident(a.owner_key), pg_catalog.quote_ident(a.target_key),
+                    oc.atttypid, oc.atttypmod, tc.atttypid, tc.atttypmod,
+                    a.join_table::pg_catalog.oid, a.owner::pg_catalog.oid, a.target::pg_catalog.oid
+               FROM habtm.associations a
+               JOIN pg_catalog.pg_attribute oc ON oc.attrelid OPERATOR(pg_catalog.=) a.join_table
+                AND oc.attname OPERATOR(pg_catalog.=) a.owner_column
+               JOIN pg_catalog.pg_attribute tc ON tc.attrelid OPERATOR(pg_catalog.=) a.join_table
+                AND tc.attname OPERATOR(pg_catalog.=) a.target_column
+              WHERE a.owner OPERATOR(pg_catalog.=) $1 AND a.relation OPERATOR(pg_catalog.=) $2",
+            join_table = qualified_name("a.join_table"),
+            owner = qualified_name("a.owner"),
+            target = qualified_name("a.target"),
+        );
+        let row = plans::run(client, &sql, &[owner.into(), relation.into()], false)?.first();
         if row.is_empty() {
             return Err(unknown_relation(client, owner, relation)?);
         }
         let text = |i| -> Result<String> { Ok(row.get::<String>(i)?.unwrap_or_default()) };
+        let oid = |i| -> Result<pg_sys::Oid> { Ok(row.get(i)?.unwrap_or(pg_sys::InvalidOid)) };
+        let typmod = |i| -> Result<i32> { Ok(row.get(i)?.unwrap_or(-1)) };
+        let (owner_type, target_type) = (oid(8)?, oid(10)?);
         Ok(Association {
+            relation: relation.to_owned(),
             join_table: text(1)?,
-            join_oid: row.get(12)?.unwrap_or(pg_sys::InvalidOid),
+            join_oid: oid(12)?,
             owner: text(2)?,
-            owner_oid: row.get(13)?.unwrap_or(pg_sys::InvalidOid),
+            owner_oid: oid(13)?,
             target: text(3)?,
-            target_oid: row.get(14)?.unwrap_or(pg_sys::InvalidOid),
+            target_oid: oid(14)?,
             owner_column: text(4)?,
             target_column: text(5)?,
             owner_key: text(6)?,
             target_key: text(7)?,
-            owner_type: row.get(8)?.unwrap_or(pg_sys::InvalidOid),
-            owner_type_sql: text(9)?,
-            target_type: row.get(10)?.unwrap_or(pg_sys::InvalidOid),
-            target_type_sql: text(11)?,
+            owner_type,
+            owner_type_sql: qualified_type(owner_type, typmod(9)?),
+            target_type,
+            target_type_sql: qualified_type(target_type, typmod(11)?),
         })
+    }
+
+    /// The owner table's name for messages.
+    fn owner_shown(&self) -> String {
+        RegClass(self.owner_oid).shown()
+    }
+
+    /// The target table's name for messages.
+    fn target_shown(&self) -> String {
+        RegClass(self.target_oid).shown()
     }
 
     /// Fills a statement template in one pass (a name that itself contains `{oc}` stays as it
@@ -163,7 +225,7 @@ fn check_type(
     key: pg_sys::Oid,
     array: bool,
     argument: &'static str,
-    table: &str,
+    table: RegClass,
 ) -> Result<()> {
     if given == key && !array {
         return Ok(());
@@ -227,7 +289,7 @@ fn check_type(
         argument,
         given,
         key,
-        table: table.to_owned(),
+        table: table.shown(),
     })
 }
 
@@ -239,7 +301,14 @@ fn check_call(
     targets: Option<&AnyValue>,
     writing: bool,
 ) -> Result<()> {
-    check_type(client, id.type_oid(), a.owner_type, false, "id", &a.owner)?;
+    check_type(
+        client,
+        id.type_oid(),
+        a.owner_type,
+        false,
+        "id",
+        RegClass(a.owner_oid),
+    )?;
     if let Some(t) = targets {
         check_type(
             client,
@@ -247,7 +316,7 @@ fn check_call(
             a.target_type,
             true,
             "targets",
-            &a.target,
+            RegClass(a.target_oid),
         )?;
     }
     let mut args: Vec<DatumWithOid> = vec![id.param()];
@@ -267,7 +336,7 @@ fn check_call(
     let lock = if writing {
         format!(
             ", pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended({} || CAST($1 AS pg_catalog.text), 0))",
-            quote_literal(format!("habtm {} {} ", a.join_table, a.owner_column))
+            quote_literal(format!("habtm {} {} ", a.join_oid.to_u32(), a.owner_column))
         )
     } else {
         String::new()
@@ -288,7 +357,7 @@ fn check_call(
     }
     if !row.get::<bool>(1)?.unwrap_or(false) {
         return Err(HabtmError::MissingRow {
-            table: a.owner.clone(),
+            table: a.owner_shown(),
             id: row.get::<String>(3)?.unwrap_or_default(),
             writing,
         });
@@ -341,7 +410,7 @@ fn with_target<R>(
             a.target_type,
             false,
             "target",
-            &a.target,
+            RegClass(a.target_oid),
         )?;
         body(client, a, id, &target)
     })
@@ -401,24 +470,24 @@ impl Form {
 
     /// Checks a typed form's `result_type` against `wanted`, the type of the `what` ("rows",
     /// "ids") of `table`.
-    fn check(self, wanted: pg_sys::Oid, what: &'static str, table: &str) -> Result<()> {
+    fn check(self, wanted: pg_sys::Oid, what: &'static str, table: RegClass) -> Result<()> {
         match self {
             Form::Typed(given) if given != wanted => Err(HabtmError::WrongResultType {
                 given: type_name(given),
                 wanted: type_name(wanted),
                 what,
-                table: table.to_owned(),
+                table: table.shown(),
             }),
             _ => Ok(()),
         }
     }
 
-    /// Checks the form for rows of `table` (OID `oid`).
-    fn check_rows(self, oid: pg_sys::Oid, table: &str) -> Result<()> {
+    /// Checks the form for rows of the table `oid`.
+    fn check_rows(self, oid: pg_sys::Oid) -> Result<()> {
         // SAFETY: a plain syscache lookup; the association's tables exist (the catalog's
         // regclass columns keep them).
         let row_type = unsafe { pg_sys::get_rel_type_id(oid) };
-        self.check(row_type, "rows", table)
+        self.check(row_type, "rows", RegClass(oid))
     }
 }
 
@@ -427,6 +496,16 @@ fn type_name(oid: pg_sys::Oid) -> String {
     // SAFETY: format_type_be accepts any OID (an unknown one prints as "???") and returns a
     // palloc'd C string.
     unsafe { std::ffi::CStr::from_ptr(pg_sys::format_type_be(oid)) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// A column type for generated SQL: schema-qualified unless it is one of SQL's own type names
+/// (`bigint`, `character varying(20)`), with its modifier.
+fn qualified_type(oid: pg_sys::Oid, typmod: i32) -> String {
+    let flags = (pg_sys::FORMAT_TYPE_TYPEMOD_GIVEN | pg_sys::FORMAT_TYPE_FORCE_QUALIFY) as u16;
+    // SAFETY: format_type_extended accepts any OID and returns a palloc'd C string.
+    unsafe { std::ffi::CStr::from_ptr(pg_sys::format_type_extended(oid, typmod, flags)) }
         .to_string_lossy()
         .into_owned()
 }
@@ -624,12 +703,12 @@ fn create_target(
                 reason: "must be a JSON object of column names and values".into(),
             });
         };
-        let columns = crate::query::columns_of(client, &a.target)?;
+        let columns = crate::query::columns_of(client, RegClass(a.target_oid))?;
         let mut names = Vec::with_capacity(fields.len());
         for key in fields.keys() {
             if !columns.contains_key(key) {
                 return Err(HabtmError::UnknownColumn {
-                    table: a.target.clone(),
+                    table: a.target_shown(),
                     column: key.clone(),
                 });
             }
@@ -734,7 +813,7 @@ fn found_row<K: Kind>(
     form: Form,
 ) -> Raw<K> {
     with_target(owner, relation, id, target, |client, a, id, target| {
-        form.check_rows(a.target_oid, &a.target)?;
+        form.check_rows(a.target_oid)?;
         let template = "SELECT {row}, CAST($2 AS pg_catalog.text), CAST($1 AS pg_catalog.text)
                           FROM (SELECT 1) AS one
                           LEFT JOIN ({target} t JOIN {j} j ON j.{tc} OPERATOR(pg_catalog.=) t.{tk}
@@ -745,9 +824,9 @@ fn found_row<K: Kind>(
         match row.get::<Raw<K>>(1)? {
             Some(found) => Ok(found),
             None => Err(HabtmError::NotAssociated {
-                target: a.target.clone(),
+                target: a.target_shown(),
                 target_id: row.get::<String>(2)?.unwrap_or_default(),
-                owner: a.owner.clone(),
+                owner: a.owner_shown(),
                 owner_id: row.get::<String>(3)?.unwrap_or_default(),
             }),
         }
@@ -796,7 +875,7 @@ fn ids_of<K: Kind>(
         form.check(
             unsafe { pg_sys::get_array_type(a.target_type) },
             "ids",
-            &a.target,
+            RegClass(a.target_oid),
         )?;
         let row = plans::run(client, &a.render(template), &[id.param()], false)?.first();
         Ok(row
@@ -847,7 +926,7 @@ fn unassociated_rows<K: Kind>(
         let relation = required("relation", relation)?;
         Spi::connect_mut(|client| {
             let a = Association::find(client, owner, relation)?;
-            form.check_rows(a.owner_oid, &a.owner)?;
+            form.check_rows(a.owner_oid)?;
             let template = "SELECT {row} FROM {owner} o
                              WHERE NOT EXISTS (SELECT FROM {j} j WHERE j.{oc} OPERATOR(pg_catalog.=) o.{ok})
                              ORDER BY o.{ok}";
@@ -913,9 +992,9 @@ fn filtered_rows<K: Kind>(
 ) -> Materialized<K> {
     let filter = required("filter", filter).or_raise();
     with_association(owner, relation, id, None, false, |client, a, id, _| {
-        form.check_rows(a.target_oid, &a.target)?;
-        let columns = crate::query::columns_of(client, &a.target)?;
-        let filter = Filter::parse(&filter.0, &a.target, &columns)?.with_key(&a.target_key);
+        form.check_rows(a.target_oid)?;
+        let columns = crate::query::columns_of(client, RegClass(a.target_oid))?;
+        let filter = Filter::parse(&filter.0, &a.target_shown(), &columns)?.with_key(&a.target_key);
         let compiled = filter.compile(2);
         let select = match form {
             Form::Json => compiled.select,

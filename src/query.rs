@@ -19,16 +19,17 @@ use pgrx::spi::{quote_identifier, quote_literal, SpiClient};
 use serde_json::Value;
 
 use crate::error::{HabtmError, Result};
+use crate::regclass::RegClass;
 
 /// Column name → SQL type, for one table.
 pub type Columns = BTreeMap<String, String>;
 
 /// The columns of a table and their types (`format_type`), in the caller's visibility.
-pub fn columns_of(client: &SpiClient<'_>, table: &str) -> Result<Columns> {
+pub fn columns_of(client: &SpiClient<'_>, table: RegClass) -> Result<Columns> {
     let rows = client.select(
         "SELECT attname::pg_catalog.text, pg_catalog.format_type(atttypid, atttypmod)
            FROM pg_catalog.pg_attribute
-          WHERE attrelid OPERATOR(pg_catalog.=) CAST($1 AS pg_catalog.regclass)
+          WHERE attrelid OPERATOR(pg_catalog.=) $1
             AND attnum OPERATOR(pg_catalog.>) 0 AND NOT attisdropped",
         None,
         &[table.into()],

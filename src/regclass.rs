@@ -8,6 +8,23 @@ use pgrx::prelude::*;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RegClass(pub pg_sys::Oid);
 
+impl RegClass {
+    /// The relation's name as `regclass` prints it (schema-qualified only when the caller's
+    /// `search_path` does not find it), for messages.
+    pub fn shown(self) -> String {
+        let arg = [Some(pg_sys::Datum::from(self.0))];
+        // SAFETY: regclassout takes one OID (an unknown one prints as a number) and returns a
+        // palloc'd C string.
+        unsafe {
+            let out = pgrx::direct_function_call_as_datum(pg_sys::regclassout, &arg)
+                .expect("regclassout returns a string");
+            std::ffi::CStr::from_ptr(out.cast_mut_ptr::<std::ffi::c_char>())
+                .to_string_lossy()
+                .into_owned()
+        }
+    }
+}
+
 impl FromDatum for RegClass {
     unsafe fn from_polymorphic_datum(
         datum: pg_sys::Datum,

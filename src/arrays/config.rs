@@ -2,11 +2,12 @@
 //!
 //! The triggers are generic: one function for every join table and one for every side table.
 //! Each call needs its association's names, so they are cached per backend and dropped whenever
-//! PostgreSQL announces a relcache invalidation. `denormalize` and `normalize` create or drop
-//! triggers on every table involved, which sends exactly such invalidations, so a backend never
-//! acts on a stale entry; renames send them too.
+//! PostgreSQL announces an invalidation that could change them (see `invalidation.rs`):
+//! `denormalize` and `normalize` write the catalog and create or drop triggers on every table
+//! involved, and renames of tables, columns, schemas and types announce themselves too, so a
+//! backend never acts on a stale entry.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -70,24 +71,24 @@ pub const LOCK_SPACE: i32 = 0x6861_6274;
 thread_local! {
     static BY_JOIN: RefCell<HashMap<pg_sys::Oid, Option<Rc<Association>>>> = RefCell::new(HashMap::new());
     static BY_SIDE: RefCell<HashMap<pg_sys::Oid, Rc<Vec<Rc<Association>>>>> = RefCell::new(HashMap::new());
+    /// The invalidation count both maps were filled at.
+    static FILLED_AT: Cell<u64> = const { Cell::new(0) };
 }
 
-/// Forgets everything cached; registered as a relcache invalidation callback.
-unsafe extern "C-unwind" fn invalidate(_arg: pg_sys::Datum, _relid: pg_sys::Oid) {
-    // Cheap and rare enough to drop it all (a few entries per backend). No allocation here:
-    // the callback may run while PostgreSQL processes invalidations.
-    let _ = BY_JOIN.try_with(|m| m.borrow_mut().clear());
-    let _ = BY_SIDE.try_with(|m| m.borrow_mut().clear());
-}
-
-/// Registers the invalidation callback (from `_PG_init`).
-pub fn init() {
-    // SAFETY: registering a callback with a static function, once per backend.
-    unsafe { pg_sys::CacheRegisterRelcacheCallback(Some(invalidate), pg_sys::Datum::from(0)) };
+/// Forgets everything cached when an invalidation has come in since it was read (cheap and rare
+/// enough to drop it all: a few entries per backend). The triggers run inside statements that
+/// have locked their tables, so the invalidations that matter have been taken in.
+fn forget_if_stale() {
+    let now = crate::invalidation::generation();
+    if FILLED_AT.with(|f| f.replace(now)) != now {
+        BY_JOIN.with(|m| m.borrow_mut().clear());
+        BY_SIDE.with(|m| m.borrow_mut().clear());
+    }
 }
 
 /// [`for_join`] without an SPI connection when the answer is cached (the common case).
 pub fn join_association(join: pg_sys::Oid) -> Result<Option<Rc<Association>>> {
+    forget_if_stale();
     match BY_JOIN.with(|m| m.borrow().get(&join).cloned()) {
         Some(hit) => Ok(hit),
         None => Spi::connect_mut(|client| for_join(client, join)),
@@ -96,6 +97,7 @@ pub fn join_association(join: pg_sys::Oid) -> Result<Option<Rc<Association>>> {
 
 /// [`for_side`] without an SPI connection when the answer is cached (the common case).
 pub fn side_associations(table: pg_sys::Oid) -> Result<Rc<Vec<Rc<Association>>>> {
+    forget_if_stale();
     match BY_SIDE.with(|m| m.borrow().get(&table).cloned()) {
         Some(hit) => Ok(hit),
         None => Spi::connect_mut(|client| for_side(client, table)),
@@ -104,6 +106,7 @@ pub fn side_associations(table: pg_sys::Oid) -> Result<Rc<Vec<Rc<Association>>>>
 
 /// The association whose join table is `join`, or `None` when it keeps no arrays.
 pub fn for_join(client: &mut SpiClient<'_>, join: pg_sys::Oid) -> Result<Option<Rc<Association>>> {
+    forget_if_stale();
     if let Some(hit) = BY_JOIN.with(|m| m.borrow().get(&join).cloned()) {
         return Ok(hit);
     }
@@ -117,6 +120,7 @@ pub fn for_side(
     client: &mut SpiClient<'_>,
     table: pg_sys::Oid,
 ) -> Result<Rc<Vec<Rc<Association>>>> {
+    forget_if_stale();
     if let Some(hit) = BY_SIDE.with(|m| m.borrow().get(&table).cloned()) {
         return Ok(hit);
     }

@@ -18,6 +18,5 @@ pub use triggers::lock_association;
 
 /// Registers the per-backend callbacks (from `_PG_init`).
 pub fn init() {
-    config::init();
     triggers::init();
 }
