@@ -23,7 +23,8 @@ Measured:
 Each timed run starts from a reset (untimed) and a CHECKPOINT; sides alternate, medians and
 their ratios are reported; all arrays are checked against the join table after the bulk load.
 RUNS (default 5) runs per side; the row-level trigger's bulk load, ~20x slower (9 minutes),
-gets ROW_RUNS (default 2). SCALE=0.1 shrinks everything for a quick try.
+gets ROW_RUNS (default 2). SCALE=0.1 shrinks everything for a quick try. PARTS (default
+bulk,small,clients,cascade) runs only the parts named: PARTS=small,clients takes ~10 minutes.
 
 Needs PGHOST/PGPORT/PGUSER/PGDATABASE; bench/run.sh provides a throwaway cluster.
 """
@@ -44,6 +45,7 @@ PER_OWNER = 100
 CASCADE_OWNERS = OWNERS // 10
 PGBENCH_SECONDS = int(os.environ.get("PGBENCH_SECONDS", "4"))
 PG_BIN = os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")
+PARTS = set(os.environ.get("PARTS", "bulk,small,clients,cascade").split(","))
 
 VARIANTS = ["keys only", "habtm", "generated SQL", "hand stmt", "hand row"]
 SUFFIX = {"keys only": "plain", "habtm": "habtm", "generated SQL": "gen", "hand stmt": "stmt", "hand row": "row"}
@@ -282,7 +284,7 @@ def main():
 
     # bulk load
     times = {v: [] for v in VARIANTS}
-    for run in range(RUNS):
+    for run in range(RUNS if "bulk" in PARTS else 0):
         order = VARIANTS[run % len(VARIANTS):] + VARIANTS[:run % len(VARIANTS)]
         done = []
         for v in order:
@@ -293,66 +295,74 @@ def main():
             done.append(v)
         print(f"  bulk run {run + 1}: " + ", ".join(f"{v} {times[v][-1] / 1000:.1f} s" for v in done),
               flush=True)
-    b = {v: median(ts) for v, ts in times.items()}
-    print(f"\nbulk INSERT ... SELECT of {links:,} links")
-    for v in VARIANTS:
-        spread = (max(times[v]) - min(times[v])) / b[v] * 100
-        print(f"  {v:14} {b[v] / 1000:8.2f} s  (spread {spread:3.0f}%)  {b[v] / b['keys only']:6.2f}x keys only")
+    b = {v: median(ts) for v, ts in times.items() if ts}
+    if b:
+        print(f"\nbulk INSERT ... SELECT of {links:,} links")
+        for v in VARIANTS:
+            spread = (max(times[v]) - min(times[v])) / b[v] * 100
+            print(f"  {v:14} {b[v] / 1000:8.2f} s  (spread {spread:3.0f}%)  {b[v] / b['keys only']:6.2f}x keys only")
 
     # small statements and two clients, on the full table
     for v in VARIANTS:
         psql(full(v))
     lat = {(v, st): [] for v in VARIANTS for st in small_statements(v)}
-    for run in range(RUNS):
+    for run in range(RUNS if "small" in PARTS else 0):
         order = VARIANTS[run % len(VARIANTS):] + VARIANTS[:run % len(VARIANTS)]
         for v in order:
             for st, script in small_statements(v).items():
                 psql("CHECKPOINT;\n")
                 lat[(v, st)].append(pgbench(script, 1, PGBENCH_SECONDS)[0])
-    print(f"\nsmall statements: latency (ms, pgbench, 1 client, {PGBENCH_SECONDS} s per run)")
     statements = list(small_statements("keys only"))
-    print(f"  {'':14}" + "".join(f"{st:>24}" for st in statements))
-    for v in VARIANTS:
-        print(f"  {v:14}" + "".join(f"{median(lat[(v, st)]):14.3f} ({median(lat[(v, st)]) / median(lat[('keys only', st)]):4.2f}x)"
-                                    for st in statements))
+    if "small" in PARTS:
+        print(f"\nsmall statements: latency (ms, pgbench, 1 client, {PGBENCH_SECONDS} s per run)")
+        print(f"  {'':14}" + "".join(f"{st:>24}" for st in statements))
+        for v in VARIANTS:
+            print(f"  {v:14}" + "".join(f"{median(lat[(v, st)]):14.3f} ({median(lat[(v, st)]) / median(lat[('keys only', st)]):4.2f}x)"
+                                        for st in statements))
 
     tps = {v: [] for v in VARIANTS}
-    for run in range(RUNS):
+    for run in range(RUNS if "clients" in PARTS else 0):
         order = VARIANTS[run % len(VARIANTS):] + VARIANTS[:run % len(VARIANTS)]
         for v in order:
             psql("CHECKPOINT;\n")
             tps[v].append(pgbench(two_clients(v), 2, PGBENCH_SECONDS)[1])
-    print(f"\n2 clients adding and removing single links (pgbench tps, {PGBENCH_SECONDS} s per run)")
-    for v in VARIANTS:
-        print(f"  {v:14} {median(tps[v]):10.0f} tps  {median(tps[v]) / median(tps['keys only']) * 100:5.0f}% of keys only")
+    if "clients" in PARTS:
+        print(f"\n2 clients adding and removing single links (pgbench tps, {PGBENCH_SECONDS} s per run)")
+        for v in VARIANTS:
+            print(f"  {v:14} {median(tps[v]):10.0f} tps  {median(tps[v]) / median(tps['keys only']) * 100:5.0f}% of keys only")
 
     # cascade
     cascade_variants = ["keys only", "habtm", "generated SQL", "hand stmt"]
     ctimes = {v: [] for v in cascade_variants}
-    for run in range(RUNS):
+    for run in range(RUNS if "cascade" in PARTS else 0):
         order = cascade_variants[run % 4:] + cascade_variants[:run % 4]
         for v in order:
             ctimes[v].append(timed(f"DELETE FROM o_{SUFFIX[v]} WHERE id <= {CASCADE_OWNERS};\n",
                                    cascade_reset(v)))
     for v in cascade_variants:
         check_arrays(v) if v != "keys only" else None
-    c = {v: median(ts) for v, ts in ctimes.items()}
-    print(f"\nDELETE of {CASCADE_OWNERS:,} owners ({CASCADE_OWNERS * PER_OWNER:,} links by the cascade)")
-    for v in cascade_variants:
-        print(f"  {v:14} {c[v]:9.1f} ms  {c[v] / c['keys only']:6.2f}x keys only")
+    c = {v: median(ts) for v, ts in ctimes.items() if ts}
+    if c:
+        print(f"\nDELETE of {CASCADE_OWNERS:,} owners ({CASCADE_OWNERS * PER_OWNER:,} links by the cascade)")
+        for v in cascade_variants:
+            print(f"  {v:14} {c[v]:9.1f} ms  {c[v] / c['keys only']:6.2f}x keys only")
 
-    kl = {st: median(lat[("keys only", st)]) for st in statements}
-    hl = {st: median(lat[("habtm", st)]) for st in statements}
     print("\ntargets:")
-    print(f"  bulk, habtm / keys only:                 {b['habtm'] / b['keys only']:.2f}x  (target <= 1.15)")
-    print(f"  bulk, hand row / habtm:                  {b['hand row'] / b['habtm']:.1f}x  (target >= 10)")
-    print(f"  bulk, generated SQL / habtm:             {b['generated SQL'] / b['habtm']:.2f}x  (the other design)")
-    for st in statements:
-        others = min(median(lat[("hand stmt", st)]), median(lat[("hand row", st)]))
-        print(f"  {st + ', habtm / keys only:':41} {hl[st] / kl[st]:.2f}x  (target <= 1.5; "
-              f"{'lower' if hl[st] < others else 'NOT lower'} than both hand-written triggers)")
-    print(f"  2 clients, habtm / keys only:            {median(tps['habtm']) / median(tps['keys only']) * 100:.0f}%  (target >= 60%)")
-    print(f"  cascade, habtm / keys only:              {c['habtm'] / c['keys only']:.2f}x  (target <= 1.5)")
+    if b:
+        print(f"  bulk, habtm / keys only:                 {b['habtm'] / b['keys only']:.2f}x  (target <= 1.15)")
+        print(f"  bulk, hand row / habtm:                  {b['hand row'] / b['habtm']:.1f}x  (target >= 10)")
+        print(f"  bulk, generated SQL / habtm:             {b['generated SQL'] / b['habtm']:.2f}x  (the other design)")
+    if "small" in PARTS:
+        kl = {st: median(lat[("keys only", st)]) for st in statements}
+        hl = {st: median(lat[("habtm", st)]) for st in statements}
+        for st in statements:
+            others = min(median(lat[("hand stmt", st)]), median(lat[("hand row", st)]))
+            print(f"  {st + ', habtm / keys only:':41} {hl[st] / kl[st]:.2f}x  (target <= 1.5; "
+                  f"{'lower' if hl[st] < others else 'NOT lower'} than both hand-written triggers)")
+    if "clients" in PARTS:
+        print(f"  2 clients, habtm / keys only:            {median(tps['habtm']) / median(tps['keys only']) * 100:.0f}%  (target >= 60%)")
+    if c:
+        print(f"  cascade, habtm / keys only:              {c['habtm'] / c['keys only']:.2f}x  (target <= 1.5)")
 
 
 if __name__ == "__main__":
