@@ -177,17 +177,6 @@ fn schema_name(client: &SpiClient<'_>, schema: pg_sys::Oid) -> Result<String> {
     Ok(row.get::<String>(1)?.unwrap_or_default())
 }
 
-pub(crate) fn display(client: &SpiClient<'_>, table: pg_sys::Oid) -> Result<String> {
-    let row = client
-        .select(
-            "SELECT $1::pg_catalog.regclass::pg_catalog.text",
-            Some(1),
-            &[RegClass(table).into()],
-        )?
-        .first();
-    Ok(row.get::<String>(1)?.unwrap_or_default())
-}
-
 /// The association names seen from a and from b (defaults: the other table's name), checked
 /// for emptiness, for a self-association's two directions, and against the catalog.
 fn claim_relations(
@@ -309,12 +298,12 @@ fn create_join_table(
             if let Some(existing) = relation_in(client, schema, &table)? {
                 let registered = catalog::is_registered(client, existing)?;
                 if if_not_exists && registered {
-                    let shown = display(client, existing)?;
+                    let shown = RegClass(existing).shown();
                     pgrx::notice!("join table {shown} already exists, skipping");
                     return Ok(RegClass(existing));
                 }
                 return Err(HabtmError::TableExists {
-                    table: display(client, existing)?,
+                    table: RegClass(existing).shown(),
                     registered,
                 });
             }
@@ -382,7 +371,7 @@ fn drop_join_table(join_table: Option<RegClass>) {
         let join_table = required("habtm.drop_join_table", "join_table", join_table)?;
         Spi::connect_mut(|client| {
             catalog::lock(client)?;
-            let shown = display(client, join_table.0)?;
+            let shown = join_table.shown();
             if !catalog::is_registered(client, join_table.0)? {
                 return Err(HabtmError::NotRegistered { table: shown });
             }
@@ -476,7 +465,7 @@ fn adopt(
     let run = || -> Result<RegClass> {
         let join = required("habtm.adopt", "join_table", join_table)?;
         Spi::connect_mut(|client| {
-            let shown = display(client, join.0)?;
+            let shown = join.shown();
             if is_temporary(client, join.0)? {
                 return Err(HabtmError::TemporaryTable {
                     argument: "join_table",

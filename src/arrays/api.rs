@@ -10,7 +10,7 @@ use pgrx::spi::SpiClient;
 use super::config::{self, Association};
 use super::statements;
 use crate::catalog;
-use crate::ddl::{check_identifier, display};
+use crate::ddl::check_identifier;
 use crate::error::{HabtmError, OrRaise, Result};
 use crate::plans;
 use crate::regclass::RegClass;
@@ -92,7 +92,7 @@ fn prepare_column(
     other: pg_sys::Oid,
     other_key: &str,
 ) -> Result<()> {
-    let shown = display(client, table)?;
+    let shown = RegClass(table).shown();
     let (array_type, type_sql, collate) = array_type_for(client, other, other_key)?;
     let existing = client
         .select(
@@ -294,7 +294,7 @@ fn denormalize(
         let join = crate::error::required("habtm.denormalize", "join_table", join_table)?.0;
         Spi::connect_mut(|client| {
             catalog::lock(client)?;
-            let shown = display(client, join)?;
+            let shown = RegClass(join).shown();
             let row = read_row(client, join, &shown)?;
             // Both omitted: both sides, Rails' names. Otherwise the sides named.
             let (want_a, want_b) = match (a_array, b_array) {
@@ -313,7 +313,7 @@ fn denormalize(
                     if let Some(old) = existing {
                         if old != name {
                             return Err(HabtmError::AlreadyDenormalized {
-                                table: display(client, table)?,
+                                table: RegClass(table).shown(),
                                 column: name.clone(),
                                 existing: old.clone(),
                             });
@@ -380,7 +380,7 @@ fn normalize(join_table: Option<RegClass>, drop_columns: default!(Option<bool>, 
         let drop_columns = crate::error::required("habtm.normalize", "drop_columns", drop_columns)?;
         Spi::connect_mut(|client| {
             catalog::lock(client)?;
-            let shown = display(client, join)?;
+            let shown = RegClass(join).shown();
             let row = read_row(client, join, &shown)?;
             let before = config::load(client, join)?;
             client.update(
@@ -411,7 +411,7 @@ fn normalize(join_table: Option<RegClass>, drop_columns: default!(Option<bool>, 
 fn selected(client: &mut SpiClient<'_>, join_table: Option<RegClass>) -> Result<Vec<Association>> {
     let joins: Vec<pg_sys::Oid> = match join_table {
         Some(j) => {
-            let shown = display(client, j.0)?;
+            let shown = j.shown();
             read_row(client, j.0, &shown)?;
             vec![j.0]
         }
