@@ -83,13 +83,12 @@ impl Association {
             return Ok(a);
         }
         let a = Rc::new(Self::load(client, owner, relation)?);
-        // Kept only when nothing was announced while it was read.
+        // Kept only when nothing was announced while it was read (the cache is then still the
+        // one stamped `now` above).
         if invalidation::generation() == now {
             ASSOCIATIONS.with(|cache| {
                 let mut cache = cache.borrow_mut();
-                if cache.0 == now {
-                    cache.1.entry(owner.0).or_default().push(Rc::clone(&a));
-                }
+                cache.1.entry(owner.0).or_default().push(Rc::clone(&a));
             });
         }
         Ok(a)
