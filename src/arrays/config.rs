@@ -28,6 +28,7 @@ pub struct ArrayColumn {
     pub attnum: i16,
     /// The array type, schema-qualified: `pg_catalog._int8`.
     pub type_sql: String,
+    pub type_oid: pg_sys::Oid,
     pub element: pg_sys::Oid,
     pub collation: pg_sys::Oid,
     /// ` COLLATE schema.name` for collatable element types, else empty.
@@ -43,6 +44,9 @@ pub struct Side {
     pub key_sql: String,
     /// The join table's column referencing this side, quoted.
     pub join_column_sql: String,
+    /// That column's number and type in the join table (to read transition tables directly).
+    pub join_attnum: i16,
+    pub join_type: pg_sys::Oid,
     pub array: Option<ArrayColumn>,
 }
 
@@ -157,8 +161,13 @@ pub fn load(client: &mut SpiClient<'_>, join: pg_sys::Oid) -> Result<Option<Asso
         "SELECT j.a::pg_catalog.oid, j.b::pg_catalog.oid, {}, {}, {},
                 j.a_key::pg_catalog.text, j.b_key::pg_catalog.text,
                 pg_catalog.quote_ident(j.a_column), pg_catalog.quote_ident(j.b_column),
-                j.a_array::pg_catalog.text, j.b_array::pg_catalog.text
+                j.a_array::pg_catalog.text, j.b_array::pg_catalog.text,
+                ja.attnum, ja.atttypid, jb.attnum, jb.atttypid
            FROM habtm.join_tables j
+           JOIN pg_catalog.pg_attribute ja ON ja.attrelid OPERATOR(pg_catalog.=) j.join_table
+                AND ja.attname OPERATOR(pg_catalog.=) j.a_column::pg_catalog.name
+           JOIN pg_catalog.pg_attribute jb ON jb.attrelid OPERATOR(pg_catalog.=) j.join_table
+                AND jb.attname OPERATOR(pg_catalog.=) j.b_column::pg_catalog.name
           WHERE j.join_table OPERATOR(pg_catalog.=) $1
             AND (j.a_array IS NOT NULL OR j.b_array IS NOT NULL)",
         qualified_name("j.join_table"),
@@ -175,6 +184,8 @@ pub fn load(client: &mut SpiClient<'_>, join: pg_sys::Oid) -> Result<Option<Asso
     let (a_array, b_array) = (row.get::<String>(10)?, row.get::<String>(11)?);
     let (join_sql, a_sql, b_sql) = (text(3)?, text(4)?, text(5)?);
     let (a_key, b_key, a_col, b_col) = (text(6)?, text(7)?, text(8)?, text(9)?);
+    let attnum = |i| -> Result<i16> { Ok(row.get::<i16>(i)?.unwrap_or_default()) };
+    let (a_attnum, a_type, b_attnum, b_type) = (attnum(12)?, oid(13)?, attnum(14)?, oid(15)?);
     let a_array = match a_array {
         Some(name) => Some(array_column(client, a, &name)?),
         None => None,
@@ -183,19 +194,22 @@ pub fn load(client: &mut SpiClient<'_>, join: pg_sys::Oid) -> Result<Option<Asso
         Some(name) => Some(array_column(client, b, &name)?),
         None => None,
     };
-    let side = |table, table_sql, key: String, join_column_sql, array| Side {
-        table,
-        table_sql,
-        key_sql: spi_quote(&key),
-        join_column_sql,
-        array,
-    };
+    let side =
+        |table, table_sql, key: String, join_column_sql, (join_attnum, join_type), array| Side {
+            table,
+            table_sql,
+            key_sql: spi_quote(&key),
+            join_column_sql,
+            join_attnum,
+            join_type,
+            array,
+        };
     Ok(Some(Association {
         join,
         join_sql,
         sides: [
-            side(a, a_sql, a_key, a_col, a_array),
-            side(b, b_sql, b_key, b_col, b_array),
+            side(a, a_sql, a_key, a_col, (a_attnum, a_type), a_array),
+            side(b, b_sql, b_key, b_col, (b_attnum, b_type), b_array),
         ],
     }))
 }
@@ -246,7 +260,7 @@ pub fn array_column(
     let row = plans::run(
         client,
         "SELECT a.attnum, pg_catalog.quote_ident(tn.nspname) || '.' || pg_catalog.quote_ident(t.typname),
-                t.typelem, a.attcollation,
+                t.typelem, a.attcollation, a.atttypid,
                 CASE WHEN a.attcollation OPERATOR(pg_catalog.<>) 0 THEN
                      ' COLLATE ' || pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(c.collname)
                      ELSE '' END
@@ -268,6 +282,7 @@ pub fn array_column(
         type_sql: row.get::<String>(2)?.unwrap_or_default(),
         element: row.get::<pg_sys::Oid>(3)?.unwrap_or_default(),
         collation: row.get::<pg_sys::Oid>(4)?.unwrap_or_default(),
-        collate_sql: row.get::<String>(5)?.unwrap_or_default(),
+        type_oid: row.get::<pg_sys::Oid>(5)?.unwrap_or_default(),
+        collate_sql: row.get::<String>(6)?.unwrap_or_default(),
     })
 }

@@ -84,6 +84,25 @@ fn apply_delta(side: &Side) -> String {
     )
 }
 
+/// Applies `$2` (removed ids, or NULL) and `$3` (added ids, or NULL) to the array of the one
+/// row of `side` whose key is `$1`: the statement for a side whose rows in the join table's
+/// statement all share one key (most single-owner writes). One row, so no lock order to keep.
+pub fn one_key_changed(side: &Side) -> String {
+    let array = side.array.as_ref().expect("a side with an array");
+    let (tbl, key, arr) = (&side.table_sql, &side.key_sql, &array.sql);
+    format!(
+        "UPDATE {tbl} s SET {arr} = habtm.array_apply(s.{arr}{collate}, $2, $3)
+          WHERE s.{key} {EQ} $1",
+        collate = array.collate_sql,
+    )
+}
+
+/// Whether `side` has a row whose key is `$1` (after [`one_key_changed`] wrote none).
+pub fn key_exists(side: &Side) -> String {
+    let (tbl, key) = (&side.table_sql, &side.key_sql);
+    format!("SELECT EXISTS (SELECT FROM {tbl} s WHERE s.{key} {EQ} $1)")
+}
+
 /// For a self-association with arrays on both sides: locks, in one ascending pass, every row
 /// that either side's update will touch (two passes could interleave with another writer's).
 pub fn lock_self_association(a: &Association, event: JoinEvent) -> String {

@@ -22,6 +22,7 @@
 
 use std::cell::RefCell;
 
+use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
@@ -166,6 +167,202 @@ fn relid(trigger: &PgTrigger<'_>) -> pg_sys::Oid {
     trigger.relid().expect("a trigger call has a relation")
 }
 
+unsafe extern "C" {
+    // utils/datum.h, which pgrx does not bind. datumCopy only raises when out of memory (the
+    // call is guarded); datumIsEqual never raises.
+    fn datumCopy(value: pg_sys::Datum, typ_by_val: bool, typ_len: i32) -> pg_sys::Datum;
+    fn datumIsEqual(a: pg_sys::Datum, b: pg_sys::Datum, typ_by_val: bool, typ_len: i32) -> bool;
+}
+
+/// What a join-table statement did to one side's arrays.
+enum Delta {
+    /// The statement wrote no rows.
+    Empty,
+    /// Every row has this side's key `key`: the other side's ids it removed and added.
+    OneKey {
+        key: pg_sys::Datum,
+        removed: Vec<pg_sys::Datum>,
+        added: Vec<pg_sys::Datum>,
+    },
+    /// Rows with different keys, or a side not read: the set-based statement.
+    Many,
+}
+
+/// A join-table column as read from a transition table: its number and how to copy its values.
+#[derive(Clone, Copy)]
+struct Column {
+    attnum: i32,
+    len: i16,
+    byval: bool,
+}
+
+impl Column {
+    fn of(s: &config::Side) -> Column {
+        let (mut len, mut byval) = (0, false);
+        // SAFETY: a syscache lookup of the column's type.
+        unsafe { pg_sys::get_typlenbyval(s.join_type, &mut len, &mut byval) };
+        Column {
+            attnum: s.join_attnum as i32,
+            len,
+            byval,
+        }
+    }
+
+    /// The column's value in `slot`, copied into the current memory context; `None` for NULL.
+    ///
+    /// # Safety
+    /// `slot` holds a tuple of the join table.
+    unsafe fn get(&self, slot: *mut pg_sys::TupleTableSlot) -> Option<pg_sys::Datum> {
+        let mut isnull = false;
+        // SAFETY: the caller's slot; datumCopy copies a by-reference value out of it.
+        unsafe {
+            let value = pg_sys::slot_getattr(slot, self.attnum, &mut isnull);
+            (!isnull).then(|| {
+                pg_sys::ffi::pg_guard_ffi_boundary(|| datumCopy(value, self.byval, self.len as i32))
+            })
+        }
+    }
+
+    fn same(&self, a: pg_sys::Datum, b: pg_sys::Datum) -> bool {
+        // SAFETY: two values of this column's type (binary equality: equal values stored
+        // differently only make the caller take the set-based path).
+        unsafe { datumIsEqual(a, b, self.byval, self.len as i32) }
+    }
+}
+
+/// Reads the statement's transition tables once, in Rust, and tells for each side with an array
+/// whether all rows share one key (then a one-row `UPDATE` replaces the set-based statement: no
+/// SQL over the transition tables, a plan that starts as fast as a row trigger's). Stops reading
+/// as soon as no side can. Sides of a self-association with two arrays are left to the set-based
+/// statements, which lock their rows in one ascending pass.
+///
+/// # Safety
+/// `data` is the firing join-table trigger's own, with the event's transition tables.
+unsafe fn read_deltas(data: &pg_sys::TriggerData, a: &Association, event: JoinEvent) -> [Delta; 2] {
+    let both = a.sides.iter().all(|s| s.array.is_some());
+    let eligible = |i: usize| {
+        a.sides[i].array.as_ref().is_some_and(|arr| {
+            // the ids go into the array as they are, so they must be of its element type
+            arr.element == a.sides[1 - i].join_type && !(both && a.self_association())
+        })
+    };
+    let mut deltas = [0, 1].map(|i| {
+        if eligible(i) {
+            Delta::Empty
+        } else {
+            Delta::Many
+        }
+    });
+    if deltas.iter().all(|d| matches!(d, Delta::Many)) {
+        return deltas;
+    }
+    let columns = [Column::of(&a.sides[0]), Column::of(&a.sides[1])];
+    let stores: &[(*mut pg_sys::Tuplestorestate, bool)] = match event {
+        JoinEvent::Insert => &[(data.tg_newtable, false)],
+        JoinEvent::Delete => &[(data.tg_oldtable, true)],
+        _ => &[(data.tg_oldtable, true), (data.tg_newtable, false)],
+    };
+    // SAFETY: the trigger's relation is open; its descriptor is the transition tables'.
+    let slot = unsafe {
+        pg_sys::MakeSingleTupleTableSlot((*data.tg_relation).rd_att, &pg_sys::TTSOpsMinimalTuple)
+    };
+    'stores: for &(store, removed) in stores {
+        if store.is_null() {
+            continue;
+        }
+        // SAFETY: a read pointer of our own (the executor's scans of the same tuplestore select
+        // theirs before every read), rewound to the first row.
+        unsafe {
+            let reader =
+                pg_sys::tuplestore_alloc_read_pointer(store, pg_sys::EXEC_FLAG_REWIND as i32);
+            pg_sys::tuplestore_select_read_pointer(store, reader);
+            pg_sys::tuplestore_rescan(store);
+        }
+        // SAFETY: reads rows of the join table into a slot of its descriptor.
+        while unsafe { pg_sys::tuplestore_gettupleslot(store, true, false, slot) } {
+            for i in 0..2 {
+                let (k, id) = (columns[i], columns[1 - i]);
+                if matches!(deltas[i], Delta::Many) {
+                    continue;
+                }
+                // SAFETY: the slot holds a join-table row.
+                let (key, value) = unsafe { (k.get(slot), id.get(slot)) };
+                let (Some(key), Some(value)) = (key, value) else {
+                    deltas[i] = Delta::Many; // NULLs: the set-based statement reports them
+                    continue;
+                };
+                match &mut deltas[i] {
+                    Delta::Empty => {
+                        let (mut rem, mut add) = (Vec::new(), Vec::new());
+                        (if removed { &mut rem } else { &mut add }).push(value);
+                        deltas[i] = Delta::OneKey {
+                            key,
+                            removed: rem,
+                            added: add,
+                        };
+                    }
+                    Delta::OneKey {
+                        key: one,
+                        removed: rem,
+                        added: add,
+                    } if k.same(*one, key) => {
+                        (if removed { rem } else { add }).push(value);
+                    }
+                    _ => deltas[i] = Delta::Many,
+                }
+            }
+            if deltas.iter().all(|d| matches!(d, Delta::Many)) {
+                break 'stores;
+            }
+        }
+    }
+    // SAFETY: the slot made above, used by nothing else.
+    unsafe { pg_sys::ExecDropSingleTupleTableSlot(slot) };
+    deltas
+}
+
+/// Applies a [`Delta::OneKey`] to side `s`'s array: one `UPDATE` of one row, through a kept
+/// plan. A row that exists but was not written (a trigger of the user's skipped it) is an error,
+/// as in the set-based statement; a row that does not exist (deleted in the same statement) has
+/// no array to keep.
+fn update_one_key(
+    client: &mut SpiClient<'_>,
+    s: &config::Side,
+    key: pg_sys::Datum,
+    removed: &[pg_sys::Datum],
+    added: &[pg_sys::Datum],
+) -> HResult<()> {
+    let arr = s.array.as_ref().expect("a side with an array");
+    let t = ElementType::new(arr.element, arr.collation)?;
+    let list = |ids: &[pg_sys::Datum]| (!ids.is_empty()).then(|| t.build(ids));
+    // SAFETY: the key is a value of the join column's type, the lists arrays of the array
+    // column's type, all allocated in this SPI connection's memory.
+    let args = unsafe {
+        [
+            DatumWithOid::new(key, s.join_type),
+            DatumWithOid::new(list(removed), arr.type_oid),
+            DatumWithOid::new(list(added), arr.type_oid),
+        ]
+    };
+    if plans::run(client, &statements::one_key_changed(s), &args, true)?.len() == 1 {
+        return Ok(());
+    }
+    // SAFETY: as above.
+    let key_arg = [unsafe { DatumWithOid::new(key, s.join_type) }];
+    let exists = plans::run(client, &statements::key_exists(s), &key_arg, false)?
+        .first()
+        .get::<bool>(1)?
+        .unwrap_or(false);
+    if exists {
+        return Err(HabtmError::RowsSkipped {
+            action: format!("update {}", array_name(s)),
+            expected: 1,
+            done: 0,
+        });
+    }
+    Ok(())
+}
+
 /// BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE … FOR EACH STATEMENT on a join table.
 #[pg_trigger]
 fn join_lock<'a>(
@@ -220,14 +417,30 @@ fn join_sync<'a>(
                 true,
             )?;
         }
+        let deltas = if event == JoinEvent::Truncate {
+            [Delta::Many, Delta::Many]
+        } else {
+            // SAFETY: this call's own trigger data, with its transition tables.
+            unsafe { read_deltas(trigger.trigger_data(), &a, event) }
+        };
         for &i in &sides {
             let s = &a.sides[i];
             let _quiet = QuietGuard::new(Quiet::Table {
                 table: s.table,
                 depth: depth + 1,
             });
-            let action = format!("update {}", array_name(s));
-            run_counted(client, &statements::join_changed(&a, i, event), &[&action])?;
+            match &deltas[i] {
+                Delta::Empty => {}
+                Delta::OneKey {
+                    key,
+                    removed,
+                    added,
+                } => update_one_key(client, s, *key, removed, added)?,
+                Delta::Many => {
+                    let action = format!("update {}", array_name(s));
+                    run_counted(client, &statements::join_changed(&a, i, event), &[&action])?
+                }
+            }
         }
         Ok::<_, HabtmError>(())
     })

@@ -49,6 +49,18 @@ CREATE TRIGGER count_write AFTER INSERT OR UPDATE OR DELETE ON developers_projec
 INSERT INTO developers_projects VALUES (2, 2), (3, 2), (2, 5);
 SELECT * FROM state;
 SELECT * FROM writes ORDER BY 1, 2; TRUNCATE writes;
+-- Rows that share one key on a side (developer 4 here) update that side's row by a one-row
+-- UPDATE instead of the set-based statement; still one statement per side.
+INSERT INTO developers_projects VALUES (4, 1), (4, 5);
+SELECT * FROM state;
+DELETE FROM developers_projects WHERE developer_id = 4 AND project_id IN (1, 5);
+SELECT * FROM state;
+SELECT * FROM writes ORDER BY 1, 2; TRUNCATE writes;
+-- A statement that writes no link does not write the side tables.
+INSERT INTO developers_projects SELECT 1, 1 WHERE false;
+DELETE FROM developers_projects WHERE developer_id = 99;
+UPDATE developers_projects SET project_id = 1 WHERE false;
+SELECT * FROM writes ORDER BY 1, 2; TRUNCATE writes;
 
 -- ON CONFLICT DO NOTHING: skipped rows change nothing.
 INSERT INTO developers_projects VALUES (2, 2), (4, 4) ON CONFLICT DO NOTHING;
@@ -252,9 +264,28 @@ SELECT * FROM state;
 -- A BEFORE trigger that skips rows would leave arrays stale: an error instead.
 CREATE FUNCTION skip_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
 CREATE TRIGGER skip_row BEFORE UPDATE ON projects FOR EACH ROW EXECUTE FUNCTION skip_row();
-INSERT INTO developers_projects VALUES (3, 4);
+INSERT INTO developers_projects VALUES (3, 4);                 -- one project: one-row UPDATE
+INSERT INTO developers_projects VALUES (3, 4), (5, 7);         -- two: the set-based statement
 DROP TRIGGER skip_row ON projects;
 SELECT * FROM state;
+
+-- uuid keys (values passed by reference): the one-key path and the set-based one agree.
+CREATE TABLE devices (id uuid PRIMARY KEY);
+CREATE TABLE sensors (id uuid PRIMARY KEY);
+INSERT INTO devices VALUES ('00000000-0000-0000-0000-00000000000a'), ('00000000-0000-0000-0000-00000000000b');
+INSERT INTO sensors SELECT ('00000000-0000-0000-0000-00000000000' || i)::uuid FROM generate_series(1, 3) i;
+SELECT habtm.create_join_table('devices', 'sensors');
+SELECT habtm.denormalize('devices_sensors');
+INSERT INTO devices_sensors VALUES ('00000000-0000-0000-0000-00000000000a', '00000000-0000-0000-0000-000000000003'),
+                                   ('00000000-0000-0000-0000-00000000000a', '00000000-0000-0000-0000-000000000001');
+INSERT INTO devices_sensors VALUES ('00000000-0000-0000-0000-00000000000b', '00000000-0000-0000-0000-000000000001'),
+                                   ('00000000-0000-0000-0000-00000000000a', '00000000-0000-0000-0000-000000000002');
+UPDATE devices_sensors SET sensor_id = '00000000-0000-0000-0000-000000000002'
+ WHERE device_id = '00000000-0000-0000-0000-00000000000b';
+DELETE FROM devices_sensors WHERE sensor_id = '00000000-0000-0000-0000-000000000001';
+SELECT right(id::text, 1) AS device, sensor_ids FROM devices ORDER BY id;
+SELECT right(id::text, 1) AS sensor, device_ids FROM sensors ORDER BY id;
+SELECT count(*) AS problems FROM habtm.check('devices_sensors');
 
 -- Dropping the join table removes its triggers from the joined tables.
 DROP VIEW state;
