@@ -252,8 +252,7 @@ fn reconcile_triggers(client: &mut SpiClient<'_>, table: pg_sys::Oid) -> Result<
             ),
             format!(
                 "CREATE TRIGGER habtm_side_sync_update AFTER UPDATE ON {shown}
-                     REFERENCING OLD TABLE AS habtm_old NEW TABLE AS habtm_new
-                     FOR EACH STATEMENT EXECUTE FUNCTION habtm.side_sync()"
+                     REFERENCING NEW TABLE AS habtm_new FOR EACH STATEMENT EXECUTE FUNCTION habtm.side_sync()"
             ),
         ] {
             client.update(&sql, None, &[])?;
