@@ -435,7 +435,7 @@ fn counted(
         |client, a, id, targets| {
             let mut args = vec![id.param()];
             args.extend(targets.map(AnyValue::param));
-            count_of(client, &a.render(template), &args, writing)
+            plans::count_generic(client, &a.render(template), &args, writing)
         },
     )
     .or_raise()
