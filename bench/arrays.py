@@ -7,8 +7,10 @@ keys with cascades, the join table made by habtm.create_join_table), differing o
 arrays are kept:
   keys only      no arrays at all: the baseline
   habtm          habtm.denormalize: the generic Rust triggers (this extension)
-  generated SQL  the other design: per-join-table PL/pgSQL statement triggers running the very
-                 statements habtm's triggers run (what a generator would emit)
+  generated SQL  the other design: per-join-table PL/pgSQL statement triggers running habtm's
+                 set-based statements (what a generator would emit; habtm's one-row path for a
+                 side whose rows share one key reads the transition table in Rust, which
+                 PL/pgSQL could only do through SQL)
   hand stmt      a hand-written statement-level PL/pgSQL trigger (array_agg + ORDER BY DISTINCT)
   hand row       a hand-written row-level PL/pgSQL trigger doing array_append / array_remove
 
