@@ -44,9 +44,12 @@ pub struct Side {
     pub key_sql: String,
     /// The join table's column referencing this side, quoted.
     pub join_column_sql: String,
-    /// That column's number and type in the join table (to read transition tables directly).
+    /// That column's number, type and storage (`typlen`, `typbyval`) in the join table, to read
+    /// transition tables directly.
     pub join_attnum: i16,
     pub join_type: pg_sys::Oid,
+    pub join_len: i16,
+    pub join_byval: bool,
     pub array: Option<ArrayColumn>,
 }
 
@@ -194,16 +197,22 @@ pub fn load(client: &mut SpiClient<'_>, join: pg_sys::Oid) -> Result<Option<Asso
         Some(name) => Some(array_column(client, b, &name)?),
         None => None,
     };
-    let side =
-        |table, table_sql, key: String, join_column_sql, (join_attnum, join_type), array| Side {
+    let side = |table, table_sql, key: String, join_column_sql, (join_attnum, join_type), array| {
+        let (mut join_len, mut join_byval) = (0, false);
+        // SAFETY: a syscache lookup of an existing column's type.
+        unsafe { pg_sys::get_typlenbyval(join_type, &mut join_len, &mut join_byval) };
+        Side {
             table,
             table_sql,
             key_sql: spi_quote(&key),
             join_column_sql,
             join_attnum,
             join_type,
+            join_len,
+            join_byval,
             array,
-        };
+        }
+    };
     Ok(Some(Association {
         join,
         join_sql,

@@ -198,28 +198,31 @@ struct Column {
 
 impl Column {
     fn of(s: &config::Side) -> Column {
-        let (mut len, mut byval) = (0, false);
-        // SAFETY: a syscache lookup of the column's type.
-        unsafe { pg_sys::get_typlenbyval(s.join_type, &mut len, &mut byval) };
         Column {
             attnum: s.join_attnum as i32,
-            len,
-            byval,
+            len: s.join_len,
+            byval: s.join_byval,
         }
     }
 
-    /// The column's value in `slot`, copied into the current memory context; `None` for NULL.
+    /// The column's value in `slot`, as the slot holds it (valid until the slot's next row);
+    /// `None` for NULL.
     ///
     /// # Safety
     /// `slot` holds a tuple of the join table.
-    unsafe fn get(&self, slot: *mut pg_sys::TupleTableSlot) -> Option<pg_sys::Datum> {
+    unsafe fn read(&self, slot: *mut pg_sys::TupleTableSlot) -> Option<pg_sys::Datum> {
         let mut isnull = false;
-        // SAFETY: the caller's slot; datumCopy copies a by-reference value out of it.
+        // SAFETY: the caller's slot.
+        let value = unsafe { pg_sys::slot_getattr(slot, self.attnum, &mut isnull) };
+        (!isnull).then_some(value)
+    }
+
+    /// `value` (of this column's type) copied into the current memory context.
+    fn copy(&self, value: pg_sys::Datum) -> pg_sys::Datum {
+        // SAFETY: datumCopy copies a by-reference value of this type out of the slot's memory; it
+        // raises only when out of memory, which the guard turns into a PostgreSQL error.
         unsafe {
-            let value = pg_sys::slot_getattr(slot, self.attnum, &mut isnull);
-            (!isnull).then(|| {
-                pg_sys::ffi::pg_guard_ffi_boundary(|| datumCopy(value, self.byval, self.len as i32))
-            })
+            pg_sys::ffi::pg_guard_ffi_boundary(|| datumCopy(value, self.byval, self.len as i32))
         }
     }
 
@@ -280,23 +283,23 @@ unsafe fn read_deltas(data: &pg_sys::TriggerData, a: &Association, event: JoinEv
         }
         // SAFETY: reads rows of the join table into a slot of its descriptor.
         while unsafe { pg_sys::tuplestore_gettupleslot(store, true, false, slot) } {
+            // SAFETY: the slot holds a join-table row; both values are read once per row.
+            let values = unsafe { [columns[0].read(slot), columns[1].read(slot)] };
             for i in 0..2 {
                 let (k, id) = (columns[i], columns[1 - i]);
                 if matches!(deltas[i], Delta::Many) {
                     continue;
                 }
-                // SAFETY: the slot holds a join-table row.
-                let (key, value) = unsafe { (k.get(slot), id.get(slot)) };
-                let (Some(key), Some(value)) = (key, value) else {
+                let (Some(key), Some(value)) = (values[i], values[1 - i]) else {
                     deltas[i] = Delta::Many; // NULLs: the set-based statement reports them
                     continue;
                 };
                 match &mut deltas[i] {
                     Delta::Empty => {
                         let (mut rem, mut add) = (Vec::new(), Vec::new());
-                        (if removed { &mut rem } else { &mut add }).push(value);
+                        (if removed { &mut rem } else { &mut add }).push(id.copy(value));
                         deltas[i] = Delta::OneKey {
-                            key,
+                            key: k.copy(key),
                             removed: rem,
                             added: add,
                         };
@@ -306,7 +309,7 @@ unsafe fn read_deltas(data: &pg_sys::TriggerData, a: &Association, event: JoinEv
                         removed: rem,
                         added: add,
                     } if k.same(*one, key) => {
-                        (if removed { rem } else { add }).push(value);
+                        (if removed { rem } else { add }).push(id.copy(value));
                     }
                     _ => deltas[i] = Delta::Many,
                 }
