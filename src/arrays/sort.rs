@@ -84,15 +84,7 @@ impl ElementType {
     /// Sorts and removes duplicates, unless the elements are canonical already (a linear check,
     /// the common case for a stored array). Returns whether anything changed.
     fn canonicalize(&self, elems: &mut Vec<pg_sys::Datum>) -> bool {
-        if elems
-            .windows(2)
-            .all(|w| self.cmp(w[0], w[1]) == Ordering::Less)
-        {
-            return false;
-        }
-        elems.sort_by(|a, b| self.cmp(*a, *b));
-        elems.dedup_by(|a, b| self.cmp(*a, *b) == Ordering::Equal);
-        true
+        canonicalize_by(elems, |a, b| self.cmp(a, b))
     }
 
     /// The elements of a one-dimensional array without NULLs. `what` names the array in errors.
@@ -195,45 +187,191 @@ impl ElementType {
     /// `(current − removed) ∪ added` as a canonical set.
     pub fn apply(
         &self,
-        mut current: Vec<pg_sys::Datum>,
-        mut removed: Vec<pg_sys::Datum>,
-        mut added: Vec<pg_sys::Datum>,
+        current: Vec<pg_sys::Datum>,
+        removed: Vec<pg_sys::Datum>,
+        added: Vec<pg_sys::Datum>,
     ) -> Vec<pg_sys::Datum> {
-        self.canonicalize(&mut current);
-        self.canonicalize(&mut removed);
-        self.canonicalize(&mut added);
-        // current − removed
-        let mut kept = Vec::with_capacity(current.len());
-        let mut r = removed.iter().peekable();
-        for &x in &current {
-            while r.next_if(|&&y| self.cmp(y, x) == Ordering::Less).is_some() {}
-            if r.peek().is_none_or(|&&y| self.cmp(y, x) != Ordering::Equal) {
-                kept.push(x);
+        apply_by(current, removed, added, |a, b| self.cmp(a, b))
+    }
+
+    /// `habtm.array_apply` on three array datums of this type (`removed` and `added` may be
+    /// absent). Integer arrays are merged on their data directly (a copy in, a copy out);
+    /// other types, and arrays the fast path does not take (NULLs, more dimensions: the generic
+    /// path reports them), go element by element.
+    ///
+    /// # Safety
+    /// Every datum must be a (possibly toasted) array of this type.
+    pub unsafe fn apply_arrays(
+        &self,
+        ids: pg_sys::Datum,
+        removed: Option<pg_sys::Datum>,
+        added: Option<pg_sys::Datum>,
+    ) -> Result<pg_sys::Datum> {
+        // SAFETY: forwarded contract.
+        let typed = unsafe {
+            match self.compare {
+                Compare::Int2 => self.apply_ints::<i16>(ids, removed, added),
+                Compare::Int4 => self.apply_ints::<i32>(ids, removed, added),
+                Compare::Int8 => self.apply_ints::<i64>(ids, removed, added),
+                Compare::Function { .. } => None,
+            }
+        };
+        if let Some(out) = typed {
+            return Ok(out);
+        }
+        let list = |d: Option<pg_sys::Datum>, what| match d {
+            // SAFETY: forwarded contract.
+            Some(d) => unsafe { self.elements(d, what) },
+            None => Ok(Vec::new()),
+        };
+        // SAFETY: forwarded contract.
+        let current = unsafe { self.elements(ids, "ids")? };
+        let (removed, added) = (list(removed, "removed")?, list(added, "added")?);
+        Ok(self.build(&self.apply(current, removed, added)))
+    }
+
+    /// The integer fast path of [`ElementType::apply_arrays`]: `T` is the element type's Rust
+    /// type. `None` when an array has NULLs or more than one dimension.
+    ///
+    /// # Safety
+    /// As for [`ElementType::apply_arrays`], with `T` matching the element type.
+    unsafe fn apply_ints<T: Copy + Ord>(
+        &self,
+        ids: pg_sys::Datum,
+        removed: Option<pg_sys::Datum>,
+        added: Option<pg_sys::Datum>,
+    ) -> Option<pg_sys::Datum> {
+        // SAFETY: forwarded contract.
+        let read = |d: Option<pg_sys::Datum>| match d {
+            Some(d) => unsafe { int_elements::<T>(d) },
+            None => Some(Vec::new()),
+        };
+        let out = apply_by(
+            read(Some(ids))?,
+            read(removed)?,
+            read(added)?,
+            |a: T, b: T| a.cmp(&b),
+        );
+        // SAFETY: T is this type's element representation.
+        Some(unsafe { int_array(self.oid, &out) })
+    }
+}
+
+/// Sorts `elems` by `cmp` and removes duplicates, unless they are strictly ascending already
+/// (a linear check, the common case for a stored array). Returns whether anything changed.
+fn canonicalize_by<T: Copy>(elems: &mut Vec<T>, cmp: impl Fn(T, T) -> Ordering) -> bool {
+    if elems.windows(2).all(|w| cmp(w[0], w[1]) == Ordering::Less) {
+        return false;
+    }
+    elems.sort_by(|a, b| cmp(*a, *b));
+    elems.dedup_by(|a, b| cmp(*a, *b) == Ordering::Equal);
+    true
+}
+
+/// `(current − removed) ∪ added` under `cmp`, canonical: one linear pass over each list.
+fn apply_by<T: Copy>(
+    mut current: Vec<T>,
+    mut removed: Vec<T>,
+    mut added: Vec<T>,
+    cmp: impl Fn(T, T) -> Ordering + Copy,
+) -> Vec<T> {
+    canonicalize_by(&mut current, cmp);
+    canonicalize_by(&mut removed, cmp);
+    canonicalize_by(&mut added, cmp);
+    // current − removed
+    let mut kept = Vec::with_capacity(current.len());
+    let mut r = removed.iter().peekable();
+    for &x in &current {
+        while r.next_if(|&&y| cmp(y, x) == Ordering::Less).is_some() {}
+        if r.peek().is_none_or(|&&y| cmp(y, x) != Ordering::Equal) {
+            kept.push(x);
+        }
+    }
+    // ∪ added
+    let mut out = Vec::with_capacity(kept.len() + added.len());
+    let (mut i, mut j) = (0, 0);
+    while i < kept.len() && j < added.len() {
+        match cmp(kept[i], added[j]) {
+            Ordering::Less => {
+                out.push(kept[i]);
+                i += 1;
+            }
+            Ordering::Greater => {
+                out.push(added[j]);
+                j += 1;
+            }
+            Ordering::Equal => {
+                out.push(kept[i]);
+                i += 1;
+                j += 1;
             }
         }
-        // ∪ added
-        let mut out = Vec::with_capacity(kept.len() + added.len());
-        let (mut i, mut j) = (0, 0);
-        while i < kept.len() && j < added.len() {
-            match self.cmp(kept[i], added[j]) {
-                Ordering::Less => {
-                    out.push(kept[i]);
-                    i += 1;
-                }
-                Ordering::Greater => {
-                    out.push(added[j]);
-                    j += 1;
-                }
-                Ordering::Equal => {
-                    out.push(kept[i]);
-                    i += 1;
-                    j += 1;
-                }
-            }
+    }
+    out.extend_from_slice(&kept[i..]);
+    out.extend_from_slice(&added[j..]);
+    out
+}
+
+/// Bytes before the data of a `ndim`-dimensional array without a NULL bitmap
+/// (`ARR_OVERHEAD_NONULLS`).
+fn array_overhead(ndim: usize) -> usize {
+    let align = pg_sys::MAXIMUM_ALIGNOF as usize;
+    (std::mem::size_of::<pg_sys::ArrayType>() + 2 * std::mem::size_of::<i32>() * ndim)
+        .next_multiple_of(align)
+}
+
+/// The elements of a one-dimensional integer array without NULLs, copied straight from its
+/// data; `None` when it has a NULL bitmap or more than one dimension.
+///
+/// # Safety
+/// `array` must be a (possibly toasted) array whose elements are `T`s.
+unsafe fn int_elements<T: Copy>(array: pg_sys::Datum) -> Option<Vec<T>> {
+    // SAFETY: detoasting returns a palloc'd copy or the datum itself, with a 4-byte header.
+    unsafe {
+        let arr = pg_sys::pg_detoast_datum(array.cast_mut_ptr()) as *const pg_sys::ArrayType;
+        match (*arr).ndim {
+            0 => return Some(Vec::new()),
+            1 if (*arr).dataoffset == 0 => {}
+            _ => return None,
         }
-        out.extend_from_slice(&kept[i..]);
-        out.extend_from_slice(&added[j..]);
-        out
+        // the dimension follows the header; the data follows the lower bound, aligned
+        let n = *(arr.add(1) as *const i32) as usize;
+        let data = (arr as *const u8).add(array_overhead(1));
+        let mut out = Vec::<T>::with_capacity(n);
+        // a byte copy: the source need not be aligned for T
+        std::ptr::copy_nonoverlapping(data, out.as_mut_ptr() as *mut u8, n * size_of::<T>());
+        out.set_len(n);
+        Some(out)
+    }
+}
+
+/// A one-dimensional array (lower bound 1) of type `element` holding `elems`, built directly.
+///
+/// # Safety
+/// `T` must be the representation of `element` (a by-value integer type).
+unsafe fn int_array<T: Copy>(element: pg_sys::Oid, elems: &[T]) -> pg_sys::Datum {
+    // SAFETY: an empty array, or a fresh palloc'd array whose header, dimension, lower bound
+    // and data are written below, within its allocated size.
+    unsafe {
+        if elems.is_empty() {
+            return pg_sys::Datum::from(pg_sys::construct_empty_array(element));
+        }
+        let overhead = array_overhead(1);
+        let size = overhead + std::mem::size_of_val(elems);
+        let arr = pg_sys::palloc0(size) as *mut pg_sys::ArrayType;
+        pgrx::set_varsize_4b(arr as *mut pg_sys::varlena, size as i32);
+        (*arr).ndim = 1;
+        (*arr).dataoffset = 0;
+        (*arr).elemtype = element;
+        let dims = arr.add(1) as *mut i32;
+        *dims = elems.len() as i32;
+        *dims.add(1) = 1;
+        std::ptr::copy_nonoverlapping(
+            elems.as_ptr() as *const u8,
+            (arr as *mut u8).add(overhead),
+            std::mem::size_of_val(elems),
+        );
+        pg_sys::Datum::from(arr)
     }
 }
 
@@ -278,20 +416,14 @@ fn array_apply(
     let ids = ids?;
     let t = argument_element_type(fcinfo, 0);
     // SAFETY: all three arguments share the polymorphic array type of `ids`.
-    let (current, removed, added) = unsafe {
-        (
-            t.elements(ids.datum(), "ids").or_raise(),
-            match &removed {
-                Some(r) => t.elements(r.datum(), "removed").or_raise(),
-                None => Vec::new(),
-            },
-            match &added {
-                Some(a) => t.elements(a.datum(), "added").or_raise(),
-                None => Vec::new(),
-            },
+    let out = unsafe {
+        t.apply_arrays(
+            ids.datum(),
+            removed.map(|r| r.datum()),
+            added.map(|a| a.datum()),
         )
-    };
-    let out = t.build(&t.apply(current, removed, added));
+    }
+    .or_raise();
     // SAFETY: a new array of the same type.
     unsafe { pgrx::AnyArray::from_polymorphic_datum(out, false, ids.oid()) }
 }
@@ -351,6 +483,56 @@ mod tests {
         assert_eq!(q("'{2,1}'", "NULL", "NULL"), "{1,2}");
         assert_eq!(q("'{1,3}'", "'{1}'", "'{1,3}'"), "{1,3}");
         assert_eq!(q("'{1,2,3}'", "'{2}'", "'{0}'"), "{0,1,3}");
+    }
+
+    /// The integer fast path and the generic path (numeric) against the same set expression in
+    /// SQL, on unsorted and duplicated input, a lower bound other than 1, TOASTed arrays and the
+    /// types' extreme values; the result is also stored and read back.
+    #[pg_test]
+    fn apply_agrees_with_sql_for_every_key_type() {
+        for (t, min, max) in [
+            ("int2", "-32768", "32767"),
+            ("int4", "-2147483648", "2147483647"),
+            ("int8", "-9223372036854775808", "9223372036854775807"),
+            ("numeric", "-1e30", "1e30"),
+        ] {
+            Spi::run(&format!("CREATE TEMP TABLE stored (ids {t}[])")).unwrap();
+            let wrong = Spi::get_one::<i64>(&format!(
+                "WITH cases(ids, rem, add) AS (VALUES
+                   ('{{5,-3,{max},{min},5}}'::{t}[], '{{{max}}}'::{t}[], '{{0,-1,0}}'::{t}[]),
+                   ('[0:2]={{3,1,2}}', NULL, '{{2}}'),
+                   ('{{}}', '{{1}}', NULL),
+                   ('{{1,2}}', '{{2,1}}', NULL),
+                   ('{{1,2}}', NULL, NULL),
+                   ((SELECT pg_catalog.array_agg(i * 3) FROM generate_series(3000, 1, -1) i),
+                    (SELECT pg_catalog.array_agg(i * 6) FROM generate_series(1, 1000) i),
+                    (SELECT pg_catalog.array_agg(i % 20) FROM generate_series(1, 40) i))),
+                 results AS (
+                   SELECT habtm.array_apply(ids, rem, add) AS got,
+                          ARRAY(SELECT pg_catalog.unnest(ids)
+                                EXCEPT SELECT pg_catalog.unnest(COALESCE(rem, '{{}}'))
+                                UNION SELECT pg_catalog.unnest(COALESCE(add, '{{}}'))
+                                ORDER BY 1) AS want
+                     FROM cases),
+                 kept AS (INSERT INTO stored SELECT got FROM results RETURNING ids)
+                 SELECT (SELECT count(*) FROM results
+                          WHERE got IS DISTINCT FROM want
+                             OR COALESCE(pg_catalog.array_lower(got, 1), 1) <> 1)
+                      + (SELECT count(*) FROM kept)
+                      - (SELECT count(*) FROM results)"
+            ))
+            .unwrap()
+            .unwrap();
+            assert_eq!(wrong, 0, "{t}");
+            let reread = Spi::get_one::<i64>(
+                "SELECT count(*) FROM stored s
+                  WHERE s.ids IS DISTINCT FROM habtm.array_canonical(s.ids)",
+            )
+            .unwrap()
+            .unwrap();
+            assert_eq!(reread, 0, "{t}: stored arrays read back");
+            Spi::run("DROP TABLE stored").unwrap();
+        }
     }
 
     #[pg_test]
