@@ -22,7 +22,7 @@ use pgrx::JsonB;
 use crate::arrays::config::qualified_name;
 use crate::error::{HabtmError, OrRaise, Result};
 use crate::invalidation;
-use crate::plans;
+use crate::plans::{self, PlanMode};
 use crate::polymorphic::AnyValue;
 use crate::query::Filter;
 use crate::raw::{self, Kind, Materialized, Raw, RawJsonb, ResultType};
@@ -435,7 +435,13 @@ fn counted(
         |client, a, id, targets| {
             let mut args = vec![id.param()];
             args.extend(targets.map(AnyValue::param));
-            plans::count_generic(client, &a.render(template), &args, writing)
+            plans::count(
+                client,
+                &a.render(template),
+                &args,
+                writing,
+                PlanMode::Generic,
+            )
         },
     )
     .or_raise()
@@ -509,17 +515,6 @@ fn qualified_type(oid: pg_sys::Oid, typmod: i32) -> String {
         .into_owned()
 }
 
-/// Runs a statement whose result is one bigint.
-fn count_of(
-    client: &mut SpiClient<'_>,
-    sql: &str,
-    args: &[DatumWithOid<'_>],
-    writing: bool,
-) -> Result<i64> {
-    let row = plans::run(client, sql, args, writing)?.first();
-    Ok(row.get::<i64>(1)?.unwrap_or(0))
-}
-
 /// Links `id` to each of `targets`; existing links and repeated ids are ignored. Returns the
 /// number of links created. (Rails `<<`, LoopBack `add`.)
 #[pg_extern(volatile, name = "add")]
@@ -583,7 +578,7 @@ fn replace_links(
         |client, a, id, targets| {
             let args = vec![id.param(), targets.map(AnyValue::param).expect("targets")];
             lock_for_two_passes(a)?;
-            count_of(
+            plans::count(
                 client,
                 &a.render(
                     "WITH removed AS (
@@ -599,6 +594,7 @@ fn replace_links(
                 ),
                 &args,
                 true,
+                PlanMode::Default,
             )
         },
     )
@@ -662,7 +658,7 @@ fn destroy_targets(
                 ),
                 None => (String::new(), vec![id.param()]),
             };
-            count_of(
+            plans::count(
                 client,
                 &format!(
                     "WITH destroyed AS (
@@ -679,6 +675,7 @@ fn destroy_targets(
                 ),
                 &args,
                 true,
+                PlanMode::Default,
             )
         },
     )

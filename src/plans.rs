@@ -7,8 +7,8 @@
 //! types: a renamed table gives new text and a new plan, and PostgreSQL's plan cache re-plans a
 //! kept plan itself when a table it uses changes. Kept plans may become generic, so statements
 //! are written to stay linear then (no `NOT (x = ANY($n))` over large arrays: an anti-join).
-//! The short per-owner statements of [`count_generic`] are always generic: PostgreSQL would
-//! otherwise re-plan some of them on every call.
+//! The short per-owner statements run by [`count`] with [`PlanMode::Generic`] are always
+//! generic: PostgreSQL would otherwise re-plan some of them on every call.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -30,15 +30,13 @@ type Key = (String, Vec<pg_sys::Oid>, bool);
 
 thread_local! {
     static PLANS: RefCell<HashMap<Key, Rc<OwnedPreparedStatement>>> = RefCell::new(HashMap::new());
-    /// Plans of [`into_result_set`], as SPI's own pointers (pgrx does not let a
-    /// DestReceiver in), kept (`SPI_keepplan`) like those above.
-    static RESULT_SET_PLANS: RefCell<HashMap<RawKey, Rc<RawPlan>>> =
-        RefCell::new(HashMap::new());
-    /// Plans of [`count_generic`], kept the same way, always generic.
-    static GENERIC_PLANS: RefCell<HashMap<RawKey, Rc<RawPlan>>> = RefCell::new(HashMap::new());
+    /// Plans of [`count`] and [`into_result_set`], as SPI's own pointers (pgrx lets neither a
+    /// DestReceiver nor cursor options in), kept (`SPI_keepplan`) like those above.
+    static RAW_PLANS: RefCell<HashMap<RawKey, Rc<RawPlan>>> = RefCell::new(HashMap::new());
 }
 
-type RawKey = (String, Vec<pg_sys::Oid>);
+/// Statement, parameter types and SPI cursor options.
+type RawKey = (String, Vec<pg_sys::Oid>, u32);
 
 struct RawPlan(pg_sys::SPIPlanPtr);
 
@@ -108,17 +106,18 @@ pub fn run<'conn>(
     })
 }
 
-/// The kept plan of `key` (statement and parameter types) in `cache`, prepared with SPI's
-/// `cursor_options` on first use. Needs an SPI connection.
-fn raw_plan(
-    cache: &'static Cache<RawKey, RawPlan>,
-    key: RawKey,
-    cursor_options: u32,
-) -> Rc<RawPlan> {
+/// The kept plan of `sql` with the types of `args`, prepared with SPI's `cursor_options` on
+/// first use. Needs an SPI connection.
+fn raw_plan(sql: &str, args: &[DatumWithOid<'_>], cursor_options: u32) -> Rc<RawPlan> {
+    let key: RawKey = (
+        sql.to_owned(),
+        args.iter().map(DatumWithOid::oid).collect(),
+        cursor_options,
+    );
     // Clone the Rc out: the statement may run user code (a policy's function) calling habtm.
-    let cached = cache.with(|plans| plans.borrow().get(&key).cloned());
+    let cached = RAW_PLANS.with(|plans| plans.borrow().get(&key).cloned());
     cached.unwrap_or_else(|| {
-        let text = CString::new(key.0.as_str()).expect("statements have no NUL byte");
+        let text = CString::new(sql).expect("statements have no NUL byte");
         // SPI_prepare_cursor takes the types through a mutable pointer.
         let mut types = key.1.clone();
         // SAFETY: inside an SPI connection; a failure to parse or plan is raised by PostgreSQL.
@@ -134,35 +133,69 @@ fn raw_plan(
             pg_sys::SPI_keepplan(plan);
             Rc::new(RawPlan(plan))
         };
-        remember(cache, key, plan)
+        remember(&RAW_PLANS, key, plan)
     })
 }
 
-/// Runs `sql`, whose result is one `bigint` (a count), with `args` through a kept plan that is
-/// always generic, and returns that count (0 for NULL or no row). For the short statements of
-/// one owner's links (`add`, `remove`, `clear`, `count`): their generic plans are index scans,
-/// linear in the ids given, but a custom plan looks cheaper to PostgreSQL for a small id array
-/// (its length is known), so in the default mode it re-planned `remove` on every call — a tenth
-/// of the time of an add/remove loop with id arrays.
-pub fn count_generic(
+/// `args` as SPI's parameters, allocated in the current (the SPI connection's) memory.
+///
+/// # Safety
+/// Inside an SPI connection; the values must live for the statement's run.
+unsafe fn param_list(args: &[DatumWithOid<'_>]) -> pg_sys::ParamListInfo {
+    // SAFETY: makeParamList allocates room for args.len() parameters, filled in below.
+    unsafe {
+        let params = pg_sys::makeParamList(args.len() as i32);
+        let slots = (*params).params.as_mut_slice(args.len());
+        for (slot, arg) in slots.iter_mut().zip(args) {
+            let datum = arg.datum();
+            *slot = pg_sys::ParamExternData {
+                isnull: datum.is_none(),
+                value: datum.map_or(pg_sys::Datum::from(0), |d| d.sans_lifetime()),
+                pflags: pg_sys::PARAM_FLAG_CONST as u16,
+                ptype: arg.oid(),
+            };
+        }
+        params
+    }
+}
+
+/// How [`count`] plans its statement.
+#[derive(Clone, Copy)]
+pub enum PlanMode {
+    /// PostgreSQL's choice between custom and generic plans: for statements whose best plan
+    /// depends on an id array's real size (`replace`'s and `destroy`'s anti-joins).
+    Default,
+    /// Always generic. For the short statements of one owner's links (`add`, `remove`, `clear`,
+    /// `count`): their generic plans are index scans, linear in the ids given, but a custom plan
+    /// looks cheaper to PostgreSQL for a small id array (its length is known), so in the default
+    /// mode it re-planned `remove` on every call — a tenth of the time of an add/remove loop
+    /// with id arrays.
+    Generic,
+}
+
+/// Runs `sql`, whose result is one `bigint` (a count), with `args` through a kept plan made in
+/// `mode`, and returns that count (0 for NULL or no row). Needs the SPI connection `_client`
+/// stands for.
+pub fn count(
     _client: &mut SpiClient<'_>,
     sql: &str,
     args: &[DatumWithOid<'_>],
     mutating: bool,
+    mode: PlanMode,
 ) -> Result<i64> {
-    let key: RawKey = (sql.to_owned(), args.iter().map(DatumWithOid::oid).collect());
-    let plan = raw_plan(&GENERIC_PLANS, key, pg_sys::CURSOR_OPT_GENERIC_PLAN);
-    let mut values: Vec<pg_sys::Datum> = Vec::with_capacity(args.len());
-    let mut nulls: Vec<std::ffi::c_char> = Vec::with_capacity(args.len());
-    for arg in args {
-        let datum = arg.datum();
-        nulls.push(if datum.is_some() { b' ' } else { b'n' } as std::ffi::c_char);
-        values.push(datum.map_or(pg_sys::Datum::from(0), |d| d.sans_lifetime()));
-    }
+    let options = match mode {
+        PlanMode::Default => 0,
+        PlanMode::Generic => pg_sys::CURSOR_OPT_GENERIC_PLAN,
+    };
+    let plan = raw_plan(sql, args, options);
     // SAFETY: inside the SPI connection `_client` stands for; the values live for the call.
     unsafe {
-        let rc =
-            pg_sys::SPI_execute_plan(plan.0, values.as_mut_ptr(), nulls.as_ptr(), !mutating, 0);
+        let options = pg_sys::SPIExecuteOptions {
+            params: param_list(args),
+            read_only: !mutating,
+            ..Default::default()
+        };
+        let rc = pg_sys::SPI_execute_plan_extended(plan.0, &options);
         pgrx::spi::Spi::check_status(rc)?;
         let table = pg_sys::SPI_tuptable;
         if table.is_null() || pg_sys::SPI_processed == 0 {
@@ -171,7 +204,7 @@ pub fn count_generic(
         assert_eq!(
             pg_sys::SPI_gettypeid((*table).tupdesc, 1),
             pg_sys::INT8OID,
-            "count_generic runs statements that return a bigint"
+            "count runs statements that return a bigint"
         );
         let mut isnull = false;
         let value = pg_sys::SPI_getbinval(*(*table).vals, (*table).tupdesc, 1, &mut isnull);
@@ -191,25 +224,13 @@ pub fn into_result_set(
     args: &[DatumWithOid<'_>],
     fcinfo: pg_sys::FunctionCallInfo,
 ) {
-    let key: RawKey = (sql.to_owned(), args.iter().map(DatumWithOid::oid).collect());
-    let plan = raw_plan(&RESULT_SET_PLANS, key, 0);
+    let plan = raw_plan(sql, args, 0);
     // SAFETY: `fcinfo` is the current call's; InitMaterializedSRF checks that the caller takes
     // a materialized set (an error otherwise) and creates the result set in the query's memory.
     // The parameters live in the SPI connection's memory for the statement's run.
     unsafe {
         pg_sys::InitMaterializedSRF(fcinfo, pg_sys::MAT_SRF_USE_EXPECTED_DESC as pg_sys::bits32);
         let rsinfo = (*fcinfo).resultinfo.cast::<pg_sys::ReturnSetInfo>();
-        let params = pg_sys::makeParamList(args.len() as i32);
-        let slots = (*params).params.as_mut_slice(args.len());
-        for (slot, arg) in slots.iter_mut().zip(args) {
-            let datum = arg.datum();
-            *slot = pg_sys::ParamExternData {
-                isnull: datum.is_none(),
-                value: datum.map_or(pg_sys::Datum::from(0), |d| d.sans_lifetime()),
-                pflags: pg_sys::PARAM_FLAG_CONST as u16,
-                ptype: arg.oid(),
-            };
-        }
         let receiver = pg_sys::CreateDestReceiver(pg_sys::CommandDest::DestTuplestore);
         SetTuplestoreDestReceiverParams(
             receiver,
@@ -222,7 +243,7 @@ pub fn into_result_set(
             c"habtm: the statement's columns do not match the function's result".as_ptr(),
         );
         let options = pg_sys::SPIExecuteOptions {
-            params,
+            params: param_list(args),
             read_only: true,
             dest: receiver,
             ..Default::default()
