@@ -25,17 +25,108 @@ COMMENT ON TABLE join_tables IS
 -- restore, after the tables exist).
 SELECT pg_catalog.pg_extension_config_dump('join_tables', '');
 
--- Everyone may read the catalog; a row may be written only by a member of the role that owns its
--- join table (superusers bypass this). habtm's functions run as the caller, so this is what lets
--- an ordinary role register the join tables it creates, and nothing else.
+-- Who may write a row (the privilege model; README "Security model"). A catalog row lets
+-- habtm's functions and triggers act on three tables, so writing one needs what PostgreSQL
+-- needs for the foreign keys the row stands for:
+--   * membership in the role that owns the join table (its foreign keys are created on it),
+--   * the REFERENCES privilege on the key column of each side (owners have it),
+--   * for an id array on a side, membership in the role that owns that side (habtm adds a
+--     column and triggers there, which only the owner may).
+-- The three relations must be permanent ordinary tables (a view's rules, a foreign table's
+-- wrapper or a partition's bypassed triggers would run or lose code habtm did not write),
+-- the named columns must exist, and (owner, relation) must name one association in either
+-- direction. Everyone may read the catalog; a row may be changed or deleted only by a member
+-- of its join table's owner (the policies); every new row version is checked by the trigger
+-- below, superusers' too, so a row that breaks these rules never exists.
 ALTER TABLE join_tables ENABLE ROW LEVEL SECURITY;
 CREATE POLICY read_all ON join_tables FOR SELECT USING (true);
 CREATE POLICY owner_writes ON join_tables FOR ALL
     USING (pg_catalog.pg_has_role(
-        (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = join_table), 'USAGE'))
+        (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) join_table), 'USAGE'))
     WITH CHECK (pg_catalog.pg_has_role(
-        (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = join_table), 'USAGE'));
+        (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) join_table), 'USAGE'));
 GRANT SELECT, INSERT, UPDATE, DELETE ON join_tables TO PUBLIC;
+
+-- Runs as the caller (privileges are the caller's), with a pinned search_path.
+CREATE FUNCTION join_tables_guard() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    side record;
+    other pg_catalog.regclass;
+BEGIN
+    -- Serialises catalog writes (the same lock habtm's DDL functions take), so two sessions
+    -- cannot both find a relation name free.
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('habtm.join_tables'));
+    IF NOT pg_catalog.pg_has_role(COALESCE((SELECT c.relowner FROM pg_catalog.pg_class c
+                                             WHERE c.oid OPERATOR(pg_catalog.=) NEW.join_table), 0), 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table % to register it as a join table', NEW.join_table
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    FOR side IN
+        SELECT * FROM (VALUES ('join_table', NEW.join_table, NULL::pg_catalog.name, NULL::pg_catalog.name),
+                              ('a', NEW.a, NEW.a_key, NEW.a_array),
+                              ('b', NEW.b, NEW.b_key, NEW.b_array)) v(what, rel, key, arr)
+    LOOP
+        PERFORM FROM pg_catalog.pg_class c
+          WHERE c.oid OPERATOR(pg_catalog.=) side.rel AND c.relkind OPERATOR(pg_catalog.=) 'r'
+            AND c.relpersistence OPERATOR(pg_catalog.<>) 't' AND NOT c.relispartition;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'habtm.join_tables.%: % is not a permanent ordinary table', side.what, side.rel
+                USING ERRCODE = 'wrong_object_type',
+                      HINT = 'Views, foreign tables, partitioned tables, partitions and temporary tables cannot take part in an association.';
+        END IF;
+        IF side.key IS NOT NULL THEN
+            IF NOT pg_catalog.has_column_privilege(side.rel, side.key, 'REFERENCES') THEN
+                RAISE EXCEPTION 'permission denied to reference %.% in an association', side.rel, side.key
+                    USING ERRCODE = 'insufficient_privilege',
+                          HINT = 'Registering an association needs what its foreign key needs: the REFERENCES privilege on the key.';
+            END IF;
+        END IF;
+        IF side.arr IS NOT NULL THEN
+            IF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
+                                            WHERE c.oid OPERATOR(pg_catalog.=) side.rel), 'USAGE') THEN
+                RAISE EXCEPTION 'must be owner of table % to keep an id array on it', side.rel
+                    USING ERRCODE = 'insufficient_privilege';
+            END IF;
+            PERFORM FROM pg_catalog.pg_attribute a
+              WHERE a.attrelid OPERATOR(pg_catalog.=) side.rel AND a.attname OPERATOR(pg_catalog.=) side.arr
+                AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION 'column % of % does not exist', side.arr, side.rel
+                    USING ERRCODE = 'undefined_column';
+            END IF;
+        END IF;
+    END LOOP;
+    FOR side IN
+        SELECT * FROM (VALUES (NEW.join_table, NEW.a_column), (NEW.join_table, NEW.b_column),
+                              (NEW.a, NEW.a_key), (NEW.b, NEW.b_key)) v(rel, col)
+    LOOP
+        PERFORM FROM pg_catalog.pg_attribute a
+          WHERE a.attrelid OPERATOR(pg_catalog.=) side.rel AND a.attname OPERATOR(pg_catalog.=) side.col
+            AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'column % of % does not exist', side.col, side.rel
+                USING ERRCODE = 'undefined_column';
+        END IF;
+    END LOOP;
+    -- (owner, relation) names one association, whichever direction it is stored in.
+    SELECT j.join_table INTO other FROM @extschema@.join_tables j
+     WHERE j.join_table OPERATOR(pg_catalog.<>) NEW.join_table
+       AND ((j.a OPERATOR(pg_catalog.=) NEW.a AND j.a_relation OPERATOR(pg_catalog.=) NEW.a_relation)
+         OR (j.b OPERATOR(pg_catalog.=) NEW.a AND j.b_relation OPERATOR(pg_catalog.=) NEW.a_relation)
+         OR (j.a OPERATOR(pg_catalog.=) NEW.b AND j.a_relation OPERATOR(pg_catalog.=) NEW.b_relation)
+         OR (j.b OPERATOR(pg_catalog.=) NEW.b AND j.b_relation OPERATOR(pg_catalog.=) NEW.b_relation))
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'an association named % or % already exists on % or %', NEW.a_relation, NEW.b_relation, NEW.a, NEW.b
+            USING ERRCODE = 'duplicate_object', DETAIL = pg_catalog.format('It is stored with join table %s.', other);
+    END IF;
+    RETURN NEW;
+END
+$$;
+REVOKE ALL ON FUNCTION join_tables_guard() FROM PUBLIC;
+CREATE TRIGGER guard BEFORE INSERT OR UPDATE ON join_tables
+    FOR EACH ROW EXECUTE FUNCTION join_tables_guard();
 
 -- One row per direction of each association: ('developers', 'projects') is Rails'
 -- developer.projects.

@@ -27,6 +27,9 @@ COMMENT ON FUNCTION adopt(regclass, regclass, regclass, text, text, text, text) 
 COMMENT ON FUNCTION drop_join_table(regclass) IS
 'Drops a registered join table and its catalog rows';
 
+COMMENT ON FUNCTION join_tables_guard() IS
+'Trigger on habtm.join_tables: a row may name only permanent ordinary tables, needs ownership of the join table, REFERENCES on both keys, ownership of a side for its id array, existing columns, and a relation name free in both directions';
+
 COMMENT ON FUNCTION forget_dropped_tables() IS
 'Event trigger: removes the catalog rows of join tables, or of their tables, dropped by hand';
 

@@ -34,7 +34,7 @@ impl Side {
             .select(
                 "SELECT c.oid::pg_catalog.regclass::pg_catalog.text, c.relnamespace,
                         c.relname::pg_catalog.text, c.relkind::pg_catalog.text,
-                        c.relpersistence OPERATOR(pg_catalog.=) 't'
+                        c.relpersistence OPERATOR(pg_catalog.=) 't', c.relispartition
                    FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) $1",
                 Some(1),
                 &[rel.into()],
@@ -48,6 +48,12 @@ impl Side {
         }
         let display = row.get::<String>(1)?.unwrap_or_default();
         let kind = row.get::<String>(4)?.unwrap_or_default();
+        if kind == "p" || row.get::<bool>(6)?.unwrap_or(false) {
+            return Err(HabtmError::Partitioned {
+                argument,
+                relation: display,
+            });
+        }
         if let Some(kind) = relkind_name(&kind) {
             return Err(HabtmError::NotATable {
                 argument,
@@ -83,7 +89,7 @@ impl Side {
 /// `None` for the relation kinds a join table can reference, a description otherwise.
 fn relkind_name(relkind: &str) -> Option<&'static str> {
     match relkind {
-        "r" | "p" => None,
+        "r" => None,
         "v" => Some("a view"),
         "m" => Some("a materialized view"),
         "f" => Some("a foreign table"),
@@ -100,8 +106,8 @@ fn primary_key(client: &SpiClient<'_>, table: pg_sys::Oid) -> Result<(Vec<String
     let rows = client.select(
         "SELECT a.attname::pg_catalog.text,
                 pg_catalog.format_type(a.atttypid, a.atttypmod)
-                || CASE WHEN a.attcollation OPERATOR(pg_catalog.<>) t.typcollation
-                        THEN ' COLLATE ' || a.attcollation::pg_catalog.regcollation::pg_catalog.text
+                OPERATOR(pg_catalog.||) CASE WHEN a.attcollation OPERATOR(pg_catalog.<>) t.typcollation
+                        THEN ' COLLATE ' OPERATOR(pg_catalog.||) a.attcollation::pg_catalog.regcollation::pg_catalog.text
                         ELSE '' END
            FROM pg_catalog.pg_index i
            JOIN pg_catalog.pg_attribute a

@@ -31,6 +31,12 @@ pub enum HabtmError {
         relation: String,
         kind: &'static str,
     },
+    /// A partitioned table or a partition: a statement naming a partition bypasses the
+    /// statement triggers of its parent, so neither can be maintained exactly.
+    Partitioned {
+        argument: &'static str,
+        relation: String,
+    },
     /// A table without a single-column primary key.
     NoSingleKey {
         argument: &'static str,
@@ -129,8 +135,15 @@ pub enum HabtmError {
     },
     /// A column that the table does not have.
     UnknownColumn { table: String, column: String },
+    /// A JSON argument nested deeper than habtm reads.
+    TooDeep { depth: usize, limit: usize },
     /// A filter operator LoopBack does not define.
     UnknownOperator { operator: String },
+    /// A comparison that a column's type has no default btree operator for.
+    NoComparison {
+        type_name: String,
+        comparison: &'static str,
+    },
     /// An element type without a default btree order: its arrays cannot be sorted sets.
     Unorderable { type_name: String },
     /// An id array that cannot be a set of ids.
@@ -177,6 +190,7 @@ impl HabtmError {
             HabtmError::NoSuchRelation { .. } => ERRCODE_UNDEFINED_TABLE,
             HabtmError::NotATable { .. } => ERRCODE_WRONG_OBJECT_TYPE,
             HabtmError::NoSingleKey { .. } => ERRCODE_INVALID_COLUMN_REFERENCE,
+            HabtmError::Partitioned { .. } => ERRCODE_FEATURE_NOT_SUPPORTED,
             HabtmError::TemporaryTable { .. } => ERRCODE_FEATURE_NOT_SUPPORTED,
             HabtmError::NameTooLong { .. } => ERRCODE_NAME_TOO_LONG,
             HabtmError::EmptyName { .. } => ERRCODE_INVALID_NAME,
@@ -215,7 +229,10 @@ impl HabtmError {
                 ERRCODE_INVALID_PARAMETER_VALUE
             }
             HabtmError::UnknownColumn { .. } => ERRCODE_UNDEFINED_COLUMN,
-            HabtmError::Unorderable { .. } => ERRCODE_UNDEFINED_FUNCTION,
+            HabtmError::TooDeep { .. } => ERRCODE_STATEMENT_TOO_COMPLEX,
+            HabtmError::Unorderable { .. } | HabtmError::NoComparison { .. } => {
+                ERRCODE_UNDEFINED_FUNCTION
+            }
             HabtmError::BadIdArray { reason, .. } => {
                 if reason.contains("NULL") {
                     ERRCODE_NULL_VALUE_NOT_ALLOWED
@@ -250,6 +267,9 @@ impl HabtmError {
                 kind,
             } => {
                 format!("{relation}, passed as {argument}, is {kind}, not a table")
+            }
+            HabtmError::Partitioned { argument, relation } => {
+                format!("{relation}, passed as {argument}, is partitioned or a partition")
             }
             HabtmError::NoSingleKey {
                 argument,
@@ -346,6 +366,13 @@ impl HabtmError {
             HabtmError::UnknownOperator { operator } => {
                 format!("unknown filter operator {}", quote_literal(operator))
             }
+            HabtmError::TooDeep { depth, limit } => {
+                format!("filter is nested {depth} levels deep, more than the {limit} habtm reads")
+            }
+            HabtmError::NoComparison {
+                type_name,
+                comparison,
+            } => format!("type {type_name} has no {comparison} operator to compare its values with"),
             HabtmError::Unorderable { type_name } => format!(
                 "type {type_name} has no default btree order, so its values cannot form a sorted id array"
             ),
@@ -381,6 +408,10 @@ impl HabtmError {
                 "Its primary key is ({}); a join table references a single-column key.",
                 key_columns.join(", ")
             )),
+            HabtmError::Partitioned { .. } => Some(
+                "A statement that names a partition bypasses the statement-level triggers of its parent, so habtm could not keep the association exact."
+                    .into(),
+            ),
             HabtmError::TemporaryTable { .. } => Some(
                 "habtm's catalog outlives sessions, and a temporary table vanishes at the end of its session without a trace in it."
                     .into(),
@@ -459,8 +490,11 @@ impl HabtmError {
             HabtmError::WrongResultType { wanted, .. } => Some(format!(
                 "Pass NULL::{wanted}, or call the form without result_type for jsonb."
             )),
+            HabtmError::NoComparison { .. } => Some(
+                "habtm compares with the operators of the type's default btree operator class; cast the column in a view, or filter on another column.".into(),
+            ),
             HabtmError::UnknownOperator { .. } => Some(
-                "Operators: neq, gt, gte, lt, lte, inq, nin, between, like, nlike, ilike, nilike; and, or.".into(),
+                "Operators: eq, neq, gt, gte, lt, lte, inq, nin, between, like, nlike, ilike, nilike; and, or.".into(),
             ),
             _ => None,
         }

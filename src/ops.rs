@@ -7,7 +7,8 @@
 //! `search_path`: their statements fire the user's own triggers, which must see the path they
 //! were written for. The SQL generated here is qualified throughout (`pg_catalog.` functions,
 //! `OPERATOR(pg_catalog.=)`, schema-qualified tables and types), so it means the same under any
-//! path. Identifiers come quoted from the catalog, values travel as `$n` parameters.
+//! path; keys are compared with their type's own `=` (`operators.rs`). Identifiers come quoted
+//! from the catalog, values travel as `$n` parameters.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -17,11 +18,12 @@ use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 use pgrx::spi::{quote_literal, SpiClient};
-use pgrx::JsonB;
 
 use crate::arrays::config::qualified_name;
 use crate::error::{HabtmError, OrRaise, Result};
 use crate::invalidation;
+use crate::json::JsonArg;
+use crate::operators::{self, qualified_type, type_name, Cmp};
 use crate::plans::{self, PlanMode};
 use crate::polymorphic::AnyValue;
 use crate::query::Filter;
@@ -48,6 +50,9 @@ pub struct Association {
     pub owner_type_sql: String,
     target_type: pg_sys::Oid,
     pub target_type_sql: String,
+    /// The key types' own equality (`OPERATOR(schema.=)`), see `operators.rs`.
+    owner_eq: String,
+    target_eq: String,
 }
 
 /// Associations already read, by owner.
@@ -135,6 +140,8 @@ impl Association {
             owner_type_sql: qualified_type(owner_type, typmod(9)?),
             target_type,
             target_type_sql: qualified_type(target_type, typmod(11)?),
+            owner_eq: operators::operator(owner_type, Cmp::Eq)?,
+            target_eq: operators::operator(target_type, Cmp::Eq)?,
         })
     }
 
@@ -151,7 +158,8 @@ impl Association {
     /// Fills a statement template in one pass (a name that itself contains `{oc}` stays as it
     /// is): `{j}` join table, `{oc}`/`{tc}` its owner/target columns, `{owner}`/`{target}` the
     /// tables, `{ok}`/`{tk}` their keys, `{id}` = `$1` as the owner key's type, `{targets}` =
-    /// `$2` as an array of the target key's type, `{target_id}` = `$2` as the target key's type.
+    /// `$2` as an array of the target key's type, `{target_id}` = `$2` as the target key's type,
+    /// `{oeq}`/`{teq}` the owner/target key type's own `=`.
     pub fn render(&self, template: &str) -> String {
         let mut out = String::with_capacity(template.len() + 128);
         let mut rest = template;
@@ -170,6 +178,8 @@ impl Association {
                 "{id}" => self.owner_param(1),
                 "{targets}" => self.targets_param(2),
                 "{target_id}" => self.target_param(2),
+                "{oeq}" => self.owner_eq.clone(),
+                "{teq}" => self.target_eq.clone(),
                 other => other.to_owned(), // not a placeholder: `'{}'`, JSON, …
             };
             out.push_str(&value);
@@ -242,19 +252,19 @@ fn check_type(
     let remember = || ACCEPTED.with(|a| a.borrow_mut().insert((given, key, array)));
     let row = plans::run(
         client,
-            "SELECT t.oid IN ('pg_catalog.text'::pg_catalog.regtype, 'pg_catalog.varchar'::pg_catalog.regtype,
-                              'pg_catalog.name'::pg_catalog.regtype),
+            "SELECT t.oid OPERATOR(pg_catalog.=) ANY (ARRAY['pg_catalog.text'::pg_catalog.regtype,
+                              'pg_catalog.varchar'::pg_catalog.regtype, 'pg_catalog.name'::pg_catalog.regtype]::pg_catalog.oid[]),
                     t.typcategory OPERATOR(pg_catalog.=) 'A',
-                    (SELECT COALESCE(NULLIF(e.typbasetype, 0), e.oid)
-                              OPERATOR(pg_catalog.=) COALESCE(NULLIF(k.typbasetype, 0), k.oid)
+                    (SELECT CASE WHEN e.typtype OPERATOR(pg_catalog.=) 'd' THEN e.typbasetype ELSE e.oid END
+                              OPERATOR(pg_catalog.=) CASE WHEN k.typtype OPERATOR(pg_catalog.=) 'd' THEN k.typbasetype ELSE k.oid END
                             OR EXISTS (SELECT FROM pg_catalog.pg_cast c
-                                        WHERE c.castsource OPERATOR(pg_catalog.=) COALESCE(NULLIF(e.typbasetype, 0), e.oid)
-                                          AND c.casttarget OPERATOR(pg_catalog.=) COALESCE(NULLIF(k.typbasetype, 0), k.oid)
+                                        WHERE c.castsource OPERATOR(pg_catalog.=) CASE WHEN e.typtype OPERATOR(pg_catalog.=) 'd' THEN e.typbasetype ELSE e.oid END
+                                          AND c.casttarget OPERATOR(pg_catalog.=) CASE WHEN k.typtype OPERATOR(pg_catalog.=) 'd' THEN k.typbasetype ELSE k.oid END
                                           AND (c.castcontext OPERATOR(pg_catalog.=) 'i'
                                                OR (c.castcontext OPERATOR(pg_catalog.=) 'a'
-                                                   AND c.castsource IN ('pg_catalog.int2'::pg_catalog.regtype,
+                                                   AND c.castsource OPERATOR(pg_catalog.=) ANY (ARRAY['pg_catalog.int2'::pg_catalog.regtype,
                                                                         'pg_catalog.int4'::pg_catalog.regtype,
-                                                                        'pg_catalog.int8'::pg_catalog.regtype))))
+                                                                        'pg_catalog.int8'::pg_catalog.regtype]::pg_catalog.oid[]))))
                        FROM pg_catalog.pg_type e, pg_catalog.pg_type k
                       WHERE e.oid OPERATOR(pg_catalog.=) CASE WHEN $3 THEN t.typelem ELSE t.oid END
                         AND k.oid OPERATOR(pg_catalog.=) $2),
@@ -334,17 +344,18 @@ fn check_call(
     // the other has written (a deadlock). Readers and other owners are not held up.
     let lock = if writing {
         format!(
-            ", pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended({} || CAST($1 AS pg_catalog.text), 0))",
+            ", pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended({} OPERATOR(pg_catalog.||) CAST($1 AS pg_catalog.text), 0))",
             quote_literal(format!("habtm {} {} ", a.join_oid.to_u32(), a.owner_column))
         )
     } else {
         String::new()
     };
     let sql = format!(
-        "SELECT EXISTS (SELECT FROM {owner} o WHERE o.{key} OPERATOR(pg_catalog.=) {id}), {null_element},
+        "SELECT EXISTS (SELECT FROM {owner} o WHERE o.{key} {eq} {id}), {null_element},
                 CAST($1 AS pg_catalog.text){lock}",
         owner = a.owner,
         key = a.owner_key,
+        eq = a.owner_eq,
         id = a.owner_param(1),
     );
     let row = plans::run(client, &sql, &args, false)?.first();
@@ -496,25 +507,6 @@ impl Form {
     }
 }
 
-/// A type's name as PostgreSQL prints it (qualified when not on the search path).
-fn type_name(oid: pg_sys::Oid) -> String {
-    // SAFETY: format_type_be accepts any OID (an unknown one prints as "???") and returns a
-    // palloc'd C string.
-    unsafe { std::ffi::CStr::from_ptr(pg_sys::format_type_be(oid)) }
-        .to_string_lossy()
-        .into_owned()
-}
-
-/// A column type for generated SQL: schema-qualified unless it is one of SQL's own type names
-/// (`bigint`, `character varying(20)`), with its modifier.
-fn qualified_type(oid: pg_sys::Oid, typmod: i32) -> String {
-    let flags = (pg_sys::FORMAT_TYPE_TYPEMOD_GIVEN | pg_sys::FORMAT_TYPE_FORCE_QUALIFY) as u16;
-    // SAFETY: format_type_extended accepts any OID and returns a palloc'd C string.
-    unsafe { std::ffi::CStr::from_ptr(pg_sys::format_type_extended(oid, typmod, flags)) }
-        .to_string_lossy()
-        .into_owned()
-}
-
 /// Links `id` to each of `targets`; existing links and repeated ids are ignored. Returns the
 /// number of links created. (Rails `<<`, LoopBack `add`.)
 #[pg_extern(volatile, name = "add")]
@@ -554,8 +546,8 @@ fn remove_links(
         Some(targets),
         true,
         "WITH removed AS (
-            DELETE FROM {j} WHERE {oc} OPERATOR(pg_catalog.=) {id}
-              AND {tc} OPERATOR(pg_catalog.=) ANY ({targets}) RETURNING 1)
+            DELETE FROM {j} WHERE {oc} {oeq} {id}
+              AND {tc} {teq} ANY ({targets}) RETURNING 1)
          SELECT pg_catalog.count(*) FROM removed",
     )
 }
@@ -582,9 +574,9 @@ fn replace_links(
                 client,
                 &a.render(
                     "WITH removed AS (
-                        DELETE FROM {j} j WHERE j.{oc} OPERATOR(pg_catalog.=) {id}
+                        DELETE FROM {j} j WHERE j.{oc} {oeq} {id}
                           AND NOT EXISTS (SELECT FROM pg_catalog.unnest({targets}) AS w(t)
-                                           WHERE w.t OPERATOR(pg_catalog.=) j.{tc})
+                                           WHERE w.t {teq} j.{tc})
                         RETURNING 1),
                      added AS (
                         INSERT INTO {j} ({oc}, {tc})
@@ -624,7 +616,7 @@ fn clear_links(owner: Option<RegClass>, relation: Option<&str>, id: Option<AnyVa
         id,
         None,
         true,
-        "WITH removed AS (DELETE FROM {j} WHERE {oc} OPERATOR(pg_catalog.=) {id} RETURNING 1)
+        "WITH removed AS (DELETE FROM {j} WHERE {oc} {oeq} {id} RETURNING 1)
          SELECT pg_catalog.count(*) FROM removed",
     )
 }
@@ -650,9 +642,10 @@ fn destroy_targets(
             let (only, args) = match targets {
                 Some(t) => (
                     format!(
-                        "AND t.{tk} OPERATOR(pg_catalog.=) ANY ({})",
+                        "AND t.{tk} {teq} ANY ({})",
                         a.targets_param(2),
-                        tk = a.target_key
+                        tk = a.target_key,
+                        teq = a.target_eq,
                     ),
                     vec![id.param(), t.param()],
                 ),
@@ -662,8 +655,8 @@ fn destroy_targets(
                 client,
                 &format!(
                     "WITH destroyed AS (
-                    DELETE FROM {target} t WHERE t.{tk} IN
-                      (SELECT j.{tc} FROM {j} j WHERE j.{oc} OPERATOR(pg_catalog.=) {id}) {only}
+                    DELETE FROM {target} t WHERE t.{tk} {teq} ANY
+                      (SELECT j.{tc} FROM {j} j WHERE j.{oc} {oeq} {id}) {only}
                     RETURNING 1)
                  SELECT pg_catalog.count(*) FROM destroyed",
                     target = a.target,
@@ -671,6 +664,8 @@ fn destroy_targets(
                     j = a.join_table,
                     oc = a.owner_column,
                     tc = a.target_column,
+                    oeq = a.owner_eq,
+                    teq = a.target_eq,
                     id = a.owner_param(1),
                 ),
                 &args,
@@ -689,26 +684,37 @@ fn create_target(
     owner: Option<RegClass>,
     relation: Option<&str>,
     id: Option<AnyValue>,
-    attributes: Option<JsonB>,
-) -> JsonB {
+    attributes: Option<RawJsonb>,
+) -> RawJsonb {
     let attributes = required("attributes", attributes).or_raise();
     with_association(owner, relation, id, None, true, move |client, a, id, _| {
-        let serde_json::Value::Object(fields) = &attributes.0 else {
+        // The document itself goes to jsonb_populate_record unparsed, so every value reaches
+        // its column exactly as given (numbers keep all their digits); only its keys are read.
+        let keys = plans::run(
+            client,
+            "SELECT CASE WHEN pg_catalog.jsonb_typeof($1) OPERATOR(pg_catalog.=) 'object'
+                         THEN ARRAY(SELECT pg_catalog.jsonb_object_keys($1)) END",
+            &[attributes.into()],
+            false,
+        )?
+        .first()
+        .get::<Vec<String>>(1)?;
+        let Some(keys) = keys else {
             return Err(HabtmError::BadJson {
                 argument: "attributes",
                 reason: "must be a JSON object of column names and values".into(),
             });
         };
         let columns = crate::query::columns_of(client, RegClass(a.target_oid))?;
-        let mut names = Vec::with_capacity(fields.len());
-        for key in fields.keys() {
-            if !columns.contains_key(key) {
+        let mut names = Vec::with_capacity(keys.len());
+        for key in keys {
+            if !columns.contains_key(&key) {
                 return Err(HabtmError::UnknownColumn {
                     table: a.target_shown(),
-                    column: key.clone(),
+                    column: key,
                 });
             }
-            names.push(pgrx::spi::quote_identifier(key));
+            names.push(pgrx::spi::quote_identifier(&key));
         }
         let insert = if names.is_empty() {
             format!("INSERT INTO {} DEFAULT VALUES RETURNING *", a.target)
@@ -729,13 +735,30 @@ fn create_target(
             "WITH created AS ({insert}), {rest}",
             rest = a.render(
                 "linked AS (INSERT INTO {j} ({oc}, {tc}) SELECT {id}, c.{tk} FROM created c)
-                 SELECT pg_catalog.to_jsonb(c) FROM created c",
+                 SELECT CAST(c.{tk} AS pg_catalog.text) FROM created c",
             ),
         );
-        let row = plans::run(client, &sql, &[id.param(), attributes.into()], true)?.first();
-        Ok(row
-            .get::<JsonB>(1)?
-            .unwrap_or(JsonB(serde_json::Value::Null)))
+        let key = plans::run(client, &sql, &[id.param(), attributes.into()], true)?
+            .first()
+            .get::<String>(1)?;
+        // Read after the statement: the join table's triggers have run by then, so the row
+        // returned carries its id array as stored.
+        let row = plans::run(
+            client,
+            &a.render(
+                "SELECT pg_catalog.to_jsonb(t) FROM {target} t
+                  WHERE t.{tk} {teq} CAST(CAST($1 AS pg_catalog.text) AS {target_type})",
+            )
+            .replace("{target_type}", &a.target_type_sql),
+            &[key.into()],
+            false,
+        )?
+        .first();
+        row.get::<RawJsonb>(1)?.ok_or(HabtmError::RowsSkipped {
+            action: "read back the row it created".into(),
+            expected: 1,
+            done: 0,
+        })
     })
     .or_raise()
 }
@@ -749,7 +772,7 @@ fn count_links(owner: Option<RegClass>, relation: Option<&str>, id: Option<AnyVa
         id,
         None,
         false,
-        "SELECT pg_catalog.count(*) FROM {j} WHERE {oc} OPERATOR(pg_catalog.=) {id}",
+        "SELECT pg_catalog.count(*) FROM {j} WHERE {oc} {oeq} {id}",
     )
 }
 
@@ -765,8 +788,8 @@ fn link_exists(
         let row = plans::run(
             client,
             &a.render(
-                "SELECT EXISTS (SELECT FROM {j} WHERE {oc} OPERATOR(pg_catalog.=) {id}
-                                       AND {tc} OPERATOR(pg_catalog.=) {target_id})",
+                "SELECT EXISTS (SELECT FROM {j} WHERE {oc} {oeq} {id}
+                                       AND {tc} {teq} {target_id})",
             ),
             &[id.param(), target.param()],
             false,
@@ -812,9 +835,9 @@ fn found_row<K: Kind>(
         form.check_rows(a.target_oid)?;
         let template = "SELECT {row}, CAST($2 AS pg_catalog.text), CAST($1 AS pg_catalog.text)
                           FROM (SELECT 1) AS one
-                          LEFT JOIN ({target} t JOIN {j} j ON j.{tc} OPERATOR(pg_catalog.=) t.{tk}
-                                     AND j.{oc} OPERATOR(pg_catalog.=) {id})
-                            ON t.{tk} OPERATOR(pg_catalog.=) {target_id}";
+                          LEFT JOIN ({target} t JOIN {j} j ON j.{tc} {teq} t.{tk}
+                                     AND j.{oc} {oeq} {id})
+                            ON t.{tk} {teq} {target_id}";
         let sql = a.render(&template.replace("{row}", &form.row("t")));
         let row = plans::run(client, &sql, &[id.param(), target.param()], false)?.first();
         match row.get::<Raw<K>>(1)? {
@@ -838,7 +861,7 @@ fn linked_ids(owner: Option<RegClass>, relation: Option<&str>, id: Option<AnyVal
         id,
         Form::Json,
         "SELECT COALESCE(pg_catalog.jsonb_agg({tc} ORDER BY {tc}), '[]')
-           FROM {j} WHERE {oc} OPERATOR(pg_catalog.=) {id}",
+           FROM {j} WHERE {oc} {oeq} {id}",
     )
 }
 
@@ -855,7 +878,7 @@ fn linked_ids_typed(
         relation,
         id,
         Form::Typed(result_type.oid),
-        "SELECT ARRAY(SELECT {tc} FROM {j} WHERE {oc} OPERATOR(pg_catalog.=) {id} ORDER BY {tc})",
+        "SELECT ARRAY(SELECT {tc} FROM {j} WHERE {oc} {oeq} {id} ORDER BY {tc})",
     )
 }
 
@@ -924,7 +947,7 @@ fn unassociated_rows<K: Kind>(
             let a = Association::find(client, owner, relation)?;
             form.check_rows(a.owner_oid)?;
             let template = "SELECT {row} FROM {owner} o
-                             WHERE NOT EXISTS (SELECT FROM {j} j WHERE j.{oc} OPERATOR(pg_catalog.=) o.{ok})
+                             WHERE NOT EXISTS (SELECT FROM {j} j WHERE j.{oc} {oeq} o.{ok})
                              ORDER BY o.{ok}";
             let sql = a.render(&template.replace("{row}", &form.columns("o")));
             plans::into_result_set(client, &sql, &[], fcinfo);
@@ -946,7 +969,7 @@ fn collection_rows(
     owner: Option<RegClass>,
     relation: Option<&str>,
     id: Option<AnyValue>,
-    filter: Option<JsonB>,
+    filter: Option<JsonArg>,
     fcinfo: pg_sys::FunctionCallInfo,
 ) -> Materialized<raw::Json> {
     filtered_rows(owner, relation, id, filter, Form::Json, fcinfo)
@@ -964,7 +987,7 @@ fn collection_rows_typed(
     owner: Option<RegClass>,
     relation: Option<&str>,
     id: Option<AnyValue>,
-    filter: Option<JsonB>,
+    filter: Option<JsonArg>,
     result_type: ResultType<raw::Element>,
     fcinfo: pg_sys::FunctionCallInfo,
 ) -> Materialized<raw::Element> {
@@ -982,7 +1005,7 @@ fn filtered_rows<K: Kind>(
     owner: Option<RegClass>,
     relation: Option<&str>,
     id: Option<AnyValue>,
-    filter: Option<JsonB>,
+    filter: Option<JsonArg>,
     form: Form,
     fcinfo: pg_sys::FunctionCallInfo,
 ) -> Materialized<K> {
@@ -991,7 +1014,7 @@ fn filtered_rows<K: Kind>(
         form.check_rows(a.target_oid)?;
         let columns = crate::query::columns_of(client, RegClass(a.target_oid))?;
         let filter = Filter::parse(&filter.0, &a.target_shown(), &columns)?.with_key(&a.target_key);
-        let compiled = filter.compile(2);
+        let compiled = filter.compile(2)?;
         let select = match form {
             Form::Json => compiled.select,
             Form::Typed(_) if filter.picks_fields() => {
@@ -1003,13 +1026,15 @@ fn filtered_rows<K: Kind>(
             Form::Typed(_) => form.columns("t"),
         };
         let sql = format!(
-            "SELECT {select} FROM {target} t JOIN {j} j ON j.{tc} OPERATOR(pg_catalog.=) t.{tk}
-              WHERE j.{oc} OPERATOR(pg_catalog.=) {id}{where_} {order} {limit}",
+            "SELECT {select} FROM {target} t JOIN {j} j ON j.{tc} {teq} t.{tk}
+              WHERE j.{oc} {oeq} {id}{where_} {order} {limit}",
             target = a.target,
             j = a.join_table,
             tc = a.target_column,
             tk = a.target_key,
             oc = a.owner_column,
+            oeq = a.owner_eq,
+            teq = a.target_eq,
             id = a.owner_param(1),
             where_ = compiled.where_clause.map(|w| format!(" AND ({w})")).unwrap_or_default(),
             order = compiled.order_by,

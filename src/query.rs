@@ -15,19 +15,28 @@
 
 use std::collections::BTreeMap;
 
+use pgrx::pg_sys;
 use pgrx::spi::{quote_identifier, quote_literal, SpiClient};
 use serde_json::Value;
 
 use crate::error::{HabtmError, Result};
+use crate::operators::{operator, qualified_type, Cmp};
 use crate::regclass::RegClass;
 
-/// Column name → SQL type, for one table.
-pub type Columns = BTreeMap<String, String>;
+/// A column's type: its name for generated SQL (schema-qualified) and its OID.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnType {
+    pub sql: String,
+    pub oid: pg_sys::Oid,
+}
 
-/// The columns of a table and their types (`format_type`), in the caller's visibility.
+/// Column name → type, for one table.
+pub type Columns = BTreeMap<String, ColumnType>;
+
+/// The columns of a table and their types.
 pub fn columns_of(client: &SpiClient<'_>, table: RegClass) -> Result<Columns> {
     let rows = client.select(
-        "SELECT attname::pg_catalog.text, pg_catalog.format_type(atttypid, atttypmod)
+        "SELECT attname::pg_catalog.text, atttypid, atttypmod
            FROM pg_catalog.pg_attribute
           WHERE attrelid OPERATOR(pg_catalog.=) $1
             AND attnum OPERATOR(pg_catalog.>) 0 AND NOT attisdropped",
@@ -36,9 +45,14 @@ pub fn columns_of(client: &SpiClient<'_>, table: RegClass) -> Result<Columns> {
     )?;
     let mut columns = Columns::new();
     for row in rows {
+        let oid = row.get::<pg_sys::Oid>(2)?.unwrap_or(pg_sys::InvalidOid);
+        let typmod = row.get::<i32>(3)?.unwrap_or(-1);
         columns.insert(
             row.get::<String>(1)?.unwrap_or_default(),
-            row.get::<String>(2)?.unwrap_or_default(),
+            ColumnType {
+                sql: qualified_type(oid, typmod),
+                oid,
+            },
         );
     }
     Ok(columns)
@@ -224,13 +238,15 @@ impl Filter {
         Ok(filter)
     }
 
-    /// Compiles to SQL; parameters are numbered from `first_param`.
-    pub fn compile(&self, first_param: usize) -> Compiled {
+    /// Compiles to SQL; parameters are numbered from `first_param`. Comparisons use each
+    /// column type's own operators: a type without them (`json`, `point`) is an error.
+    pub fn compile(&self, first_param: usize) -> Result<Compiled> {
         let mut params = Vec::new();
         let where_clause = self
             .condition
             .as_ref()
-            .map(|c| compile_condition(c, &self.types, first_param, &mut params));
+            .map(|c| compile_condition(c, &self.types, first_param, &mut params))
+            .transpose()?;
         let select = match &self.fields {
             Fields::All => "pg_catalog.to_jsonb(t)".to_owned(),
             Fields::Only(cols) => format!(
@@ -274,13 +290,13 @@ impl Filter {
         if let Some(n) = self.offset {
             limit_offset.push_str(&format!(" OFFSET {n}"));
         }
-        Compiled {
+        Ok(Compiled {
             select,
             where_clause,
             order_by,
             limit_offset,
             params,
-        }
+        })
     }
 
     /// Whether the filter picks columns (`fields`).
@@ -337,11 +353,20 @@ fn parse_where(v: &Value, column: &dyn Fn(&str) -> Result<String>) -> Result<Con
                             });
                         }
                     }
-                    Value::Object(ops) if ops.len() == 1 => {
-                        let o = ops.keys().next().expect("one key");
-                        return Err(HabtmError::UnknownOperator {
-                            operator: o.clone(),
-                        });
+                    // An object is always an operator object (LoopBack's rule): a key that
+                    // is no operator is a mistake, never a value to compare with.
+                    Value::Object(ops) if ops.is_empty() => {
+                        return Err(bad(format!(
+                            "where has an empty operator object for column {name:?}"
+                        )));
+                    }
+                    Value::Object(ops) => {
+                        let o = ops
+                            .keys()
+                            .find(|o| Op::parse(o).is_none())
+                            .cloned()
+                            .unwrap_or_default();
+                        return Err(HabtmError::UnknownOperator { operator: o });
                     }
                     value => parts.push(Condition::Compare {
                         column: col,
@@ -385,12 +410,12 @@ fn compile_condition(
     types: &Columns,
     first: usize,
     params: &mut Vec<String>,
-) -> String {
+) -> Result<String> {
     let param = |text: String, params: &mut Vec<String>| -> String {
         params.push(text);
         format!("${}", first + params.len() - 1)
     };
-    match c {
+    Ok(match c {
         Condition::And(items) | Condition::Or(items) if items.is_empty() => {
             if matches!(c, Condition::And(_)) {
                 "true".into()
@@ -398,28 +423,33 @@ fn compile_condition(
                 "false".into()
             }
         }
-        Condition::And(items) => items
-            .iter()
-            .map(|i| format!("({})", compile_condition(i, types, first, params)))
-            .collect::<Vec<_>>()
-            .join(" AND "),
-        Condition::Or(items) => items
-            .iter()
-            .map(|i| format!("({})", compile_condition(i, types, first, params)))
-            .collect::<Vec<_>>()
-            .join(" OR "),
+        Condition::And(items) | Condition::Or(items) => {
+            let joiner = if matches!(c, Condition::And(_)) {
+                " AND "
+            } else {
+                " OR "
+            };
+            let mut parts = Vec::with_capacity(items.len());
+            for i in items {
+                parts.push(format!("({})", compile_condition(i, types, first, params)?));
+            }
+            parts.join(joiner)
+        }
         Condition::Compare { column, op, value } => {
             let col = format!("t.{}", quote_identifier(column));
             let ty = &types[column];
-            let cast = |p: String| format!("CAST({p} AS {ty})");
+            let op_of = |cmp| operator(ty.oid, cmp);
+            let cast = |p: String| format!("CAST({p} AS {})", ty.sql);
             match (op, value) {
                 (Op::Eq, Value::Null) => format!("{col} IS NULL"),
                 (Op::Neq, Value::Null) => format!("{col} IS NOT NULL"),
                 (Op::Inq | Op::Nin, list) => {
                     let p = param(list.to_string(), params);
                     let any = format!(
-                        "{col} OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT CAST(e AS {ty})
-                           FROM pg_catalog.jsonb_array_elements_text(CAST({p} AS pg_catalog.jsonb)) e))"
+                        "{col} {eq} ANY (ARRAY(SELECT CAST(e AS {ty})
+                           FROM pg_catalog.jsonb_array_elements_text(CAST({p} AS pg_catalog.jsonb)) e))",
+                        eq = op_of(Cmp::Eq)?,
+                        ty = ty.sql,
                     );
                     if *op == Op::Inq {
                         any
@@ -430,7 +460,11 @@ fn compile_condition(
                 (Op::Between, Value::Array(pair)) => {
                     let lo = cast(param(as_text(&pair[0]), params));
                     let hi = cast(param(as_text(&pair[1]), params));
-                    format!("{col} BETWEEN {lo} AND {hi}")
+                    format!(
+                        "{col} {ge} {lo} AND {col} {le} {hi}",
+                        ge = op_of(Cmp::Ge)?,
+                        le = op_of(Cmp::Le)?
+                    )
                 }
                 (Op::Like | Op::Nlike | Op::Ilike | Op::Nilike, v) => {
                     let p = param(as_text(v), params);
@@ -444,20 +478,20 @@ fn compile_condition(
                 }
                 (op, v) => {
                     let p = cast(param(as_text(v), params));
-                    let sym = match op {
-                        Op::Eq => "=",
-                        Op::Neq => "<>",
-                        Op::Gt => ">",
-                        Op::Gte => ">=",
-                        Op::Lt => "<",
-                        _ => "<=",
+                    let cmp = match op {
+                        Op::Eq => Cmp::Eq,
+                        Op::Neq => Cmp::Ne,
+                        Op::Gt => Cmp::Gt,
+                        Op::Gte => Cmp::Ge,
+                        Op::Lt => Cmp::Lt,
+                        _ => Cmp::Le,
                     };
                     // The column type's own operator; as in SQL, a NULL column matches none.
-                    format!("{col} {sym} {p}")
+                    format!("{col} {} {p}", op_of(cmp)?)
                 }
             }
         }
-    }
+    })
 }
 
 // These call PostgreSQL's quote_identifier, so they run inside PostgreSQL.
@@ -469,16 +503,23 @@ mod tests {
     use serde_json::json;
 
     fn columns() -> Columns {
-        [("id", "bigint"), ("title", "text"), ("budget", "numeric")]
-            .into_iter()
-            .map(|(a, b)| (a.to_owned(), b.to_owned()))
-            .collect()
+        [
+            ("id", pg_sys::INT8OID),
+            ("title", pg_sys::TEXTOID),
+            ("budget", pg_sys::NUMERICOID),
+        ]
+        .into_iter()
+        .map(|(a, oid)| {
+            let sql = qualified_type(oid, -1);
+            (a.to_owned(), ColumnType { sql, oid })
+        })
+        .collect()
     }
 
     fn compile(v: Value) -> Result<Compiled> {
-        Ok(Filter::parse(&v, "projects", &columns())?
+        Filter::parse(&v, "projects", &columns())?
             .with_key("id")
-            .compile(2))
+            .compile(2)
     }
 
     #[pg_test]
@@ -498,7 +539,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             c.where_clause.as_deref(),
-            Some("(t.budget >= CAST($2 AS numeric)) AND (t.budget < CAST($3 AS numeric)) AND (t.title = CAST($4 AS text))")
+            Some("(t.budget OPERATOR(pg_catalog.>=) CAST($2 AS numeric)) AND (t.budget OPERATOR(pg_catalog.<) CAST($3 AS numeric)) AND (t.title OPERATOR(pg_catalog.=) CAST($4 AS pg_catalog.text))")
         );
         assert_eq!(c.params, vec!["10", "20", "x'; DROP TABLE t; --"]);
     }
@@ -533,6 +574,11 @@ mod tests {
         assert!(matches!(
             compile(json!({"where": {"id": {"near": 1}}})),
             Err(HabtmError::UnknownOperator { operator }) if operator == "near"
+        ));
+        // a mistyped operator next to a real one is no value to compare with
+        assert!(matches!(
+            compile(json!({"where": {"title": {"ilike ": "x", "neq": "y"}}})),
+            Err(HabtmError::UnknownOperator { operator }) if operator == "ilike "
         ));
         assert!(matches!(
             compile(json!({"order": "id SIDEWAYS"})),

@@ -105,6 +105,16 @@ unsafe impl<K: Kind> BoxRet for Raw<K> {
     }
 }
 
+// SAFETY: a jsonb argument handed on as its datum (`create`'s attributes), never parsed here.
+unsafe impl<'fcx> ArgAbi<'fcx> for Raw<Json> {
+    unsafe fn unbox_arg_unchecked(arg: Arg<'_, 'fcx>) -> Self {
+        let index = arg.index();
+        // SAFETY: the caller guarantees a non-null jsonb argument.
+        unsafe { arg.unbox_arg_using_from_datum() }
+            .unwrap_or_else(|| panic!("argument {index} must not be null"))
+    }
+}
+
 pgrx::impl_sql_translatable!(Raw<Json>, "jsonb");
 pgrx::impl_sql_translatable!(Raw<Element>, "anyelement");
 pgrx::impl_sql_translatable!(Raw<Array>, "anyarray");

@@ -482,9 +482,10 @@ fn check(
                                      ELSE 'wrong ids' END,
                                 e.expected::pg_catalog.text, e.actual::pg_catalog.text
                            FROM ({}) e
-                          WHERE e.actual IS DISTINCT FROM e.expected
+                          WHERE {}
                           ORDER BY e.k",
-                        statements::expected_arrays(&a, i)
+                        statements::expected_arrays(&a, i),
+                        statements::DIFFERS
                     );
                     for row in client.select(&sql, None, &[])? {
                         out.push((

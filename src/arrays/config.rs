@@ -15,7 +15,7 @@ use pgrx::pg_sys;
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 
-use crate::error::Result;
+use crate::error::{HabtmError, Result};
 use crate::plans;
 use crate::regclass::RegClass;
 
@@ -50,6 +50,8 @@ pub struct Side {
     pub join_type: pg_sys::Oid,
     pub join_len: i16,
     pub join_byval: bool,
+    /// The key type's own `=` (`OPERATOR(schema.=)`, see `operators.rs`).
+    pub eq_sql: String,
     pub array: Option<ArrayColumn>,
 }
 
@@ -201,7 +203,7 @@ pub fn load(client: &mut SpiClient<'_>, join: pg_sys::Oid) -> Result<Option<Asso
         let (mut join_len, mut join_byval) = (0, false);
         // SAFETY: a syscache lookup of an existing column's type.
         unsafe { pg_sys::get_typlenbyval(join_type, &mut join_len, &mut join_byval) };
-        Side {
+        Ok::<_, HabtmError>(Side {
             table,
             table_sql,
             key_sql: spi_quote(&key),
@@ -210,15 +212,16 @@ pub fn load(client: &mut SpiClient<'_>, join: pg_sys::Oid) -> Result<Option<Asso
             join_type,
             join_len,
             join_byval,
+            eq_sql: crate::operators::operator(join_type, crate::operators::Cmp::Eq)?,
             array,
-        }
+        })
     };
     Ok(Some(Association {
         join,
         join_sql,
         sides: [
-            side(a, a_sql, a_key, a_col, (a_attnum, a_type), a_array),
-            side(b, b_sql, b_key, b_col, (b_attnum, b_type), b_array),
+            side(a, a_sql, a_key, a_col, (a_attnum, a_type), a_array)?,
+            side(b, b_sql, b_key, b_col, (b_attnum, b_type), b_array)?,
         ],
     }))
 }
@@ -227,7 +230,7 @@ pub fn load(client: &mut SpiClient<'_>, join: pg_sys::Oid) -> Result<Option<Asso
 /// `relation`, whatever the `search_path` (`regclass::text` omits visible schemas).
 pub fn qualified_name(relation: &str) -> String {
     format!(
-        "(SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname)
+        "(SELECT pg_catalog.quote_ident(n.nspname) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(c.relname)
             FROM pg_catalog.pg_class c
             JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
            WHERE c.oid OPERATOR(pg_catalog.=) {relation})"
@@ -253,7 +256,7 @@ fn spi_quote(name: &str) -> String {
 /// SQL for ` COLLATE schema.name` of the column `a` (a `pg_attribute` row), or `''` when its
 /// type has no collation; needs [`COLLATION_JOINS`].
 pub const COLLATE_CLAUSE: &str = "CASE WHEN a.attcollation OPERATOR(pg_catalog.<>) 0 THEN
-         ' COLLATE ' || pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(c.collname)
+         ' COLLATE ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(cn.nspname) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(c.collname)
          ELSE '' END";
 
 /// The joins [`COLLATE_CLAUSE`] reads.
@@ -268,10 +271,10 @@ pub fn array_column(
 ) -> Result<ArrayColumn> {
     let row = plans::run(
         client,
-        "SELECT a.attnum, pg_catalog.quote_ident(tn.nspname) || '.' || pg_catalog.quote_ident(t.typname),
+        "SELECT a.attnum, pg_catalog.quote_ident(tn.nspname) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(t.typname),
                 t.typelem, a.attcollation, a.atttypid,
                 CASE WHEN a.attcollation OPERATOR(pg_catalog.<>) 0 THEN
-                     ' COLLATE ' || pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(c.collname)
+                     ' COLLATE ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(cn.nspname) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(c.collname)
                      ELSE '' END
            FROM pg_catalog.pg_attribute a
            JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid

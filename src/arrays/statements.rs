@@ -14,8 +14,6 @@ pub enum JoinEvent {
     Truncate,
 }
 
-const EQ: &str = "OPERATOR(pg_catalog.=)";
-
 /// The other side's index.
 fn other(i: usize) -> usize {
     1 - i
@@ -28,7 +26,7 @@ pub fn join_changed(a: &Association, i: usize, event: JoinEvent) -> String {
     let array = side.array.as_ref().expect("a side with an array");
     let (k, id) = (&side.join_column_sql, &a.sides[other(i)].join_column_sql);
     let at = &array.type_sql;
-    let (tbl, key, arr) = (&side.table_sql, &side.key_sql, &array.sql);
+    let (tbl, key, arr, eq) = (&side.table_sql, &side.key_sql, &array.sql, &side.eq_sql);
     if event == JoinEvent::Truncate {
         return format!(
             "WITH locked AS (
@@ -37,7 +35,7 @@ pub fn join_changed(a: &Association, i: usize, event: JoinEvent) -> String {
                   ORDER BY s.{key} FOR NO KEY UPDATE OF s),
              done AS (
                  UPDATE {tbl} s SET {arr} = CAST('{{}}' AS {at}) FROM locked l
-                  WHERE s.{key} {EQ} l.k RETURNING 1)
+                  WHERE s.{key} {eq} l.k RETURNING 1)
              SELECT (SELECT pg_catalog.count(*) FROM locked), (SELECT pg_catalog.count(*) FROM done)"
         );
     }
@@ -72,14 +70,14 @@ pub fn join_changed(a: &Association, i: usize, event: JoinEvent) -> String {
 /// `(array − rem) ∪ add`.
 fn apply_delta(side: &Side) -> String {
     let array = side.array.as_ref().expect("a side with an array");
-    let (tbl, key, arr) = (&side.table_sql, &side.key_sql, &array.sql);
+    let (tbl, key, arr, eq) = (&side.table_sql, &side.key_sql, &array.sql, &side.eq_sql);
     format!(
         "locked AS (
-             SELECT d.k, d.rem, d.add FROM delta d JOIN {tbl} s ON s.{key} {EQ} d.k
+             SELECT d.k, d.rem, d.add FROM delta d JOIN {tbl} s ON s.{key} {eq} d.k
               ORDER BY d.k FOR NO KEY UPDATE OF s),
          done AS (
              UPDATE {tbl} s SET {arr} = habtm.array_apply(s.{arr}{collate}, l.rem, l.add)
-               FROM locked l WHERE s.{key} {EQ} l.k RETURNING 1)",
+               FROM locked l WHERE s.{key} {eq} l.k RETURNING 1)",
         collate = array.collate_sql,
     )
 }
@@ -89,25 +87,25 @@ fn apply_delta(side: &Side) -> String {
 /// statement all share one key (most single-owner writes). One row, so no lock order to keep.
 pub fn one_key_changed(side: &Side) -> String {
     let array = side.array.as_ref().expect("a side with an array");
-    let (tbl, key, arr) = (&side.table_sql, &side.key_sql, &array.sql);
+    let (tbl, key, arr, eq) = (&side.table_sql, &side.key_sql, &array.sql, &side.eq_sql);
     format!(
         "UPDATE {tbl} s SET {arr} = habtm.array_apply(s.{arr}{collate}, $2, $3)
-          WHERE s.{key} {EQ} $1",
+          WHERE s.{key} {eq} $1",
         collate = array.collate_sql,
     )
 }
 
 /// Whether `side` has a row whose key is `$1` (after [`one_key_changed`] wrote none).
 pub fn key_exists(side: &Side) -> String {
-    let (tbl, key) = (&side.table_sql, &side.key_sql);
-    format!("SELECT EXISTS (SELECT FROM {tbl} s WHERE s.{key} {EQ} $1)")
+    let (tbl, key, eq) = (&side.table_sql, &side.key_sql, &side.eq_sql);
+    format!("SELECT EXISTS (SELECT FROM {tbl} s WHERE s.{key} {eq} $1)")
 }
 
 /// For a self-association with arrays on both sides: locks, in one ascending pass, every row
 /// that either side's update will touch (two passes could interleave with another writer's).
 pub fn lock_self_association(a: &Association, event: JoinEvent) -> String {
     let side = &a.sides[0];
-    let (tbl, key) = (&side.table_sql, &side.key_sql);
+    let (tbl, key, eq) = (&side.table_sql, &side.key_sql, &side.eq_sql);
     let (c0, c1) = (&a.sides[0].join_column_sql, &a.sides[1].join_column_sql);
     let sources: Vec<&str> = match event {
         JoinEvent::Insert => vec!["habtm_new"],
@@ -138,7 +136,7 @@ pub fn lock_self_association(a: &Association, event: JoinEvent) -> String {
     };
     format!(
         "SELECT pg_catalog.count(*) FROM (
-             SELECT 1 FROM {tbl} s WHERE s.{key} IN ({keys})
+             SELECT 1 FROM {tbl} s WHERE s.{key} {eq} ANY ({keys})
               ORDER BY s.{key} FOR NO KEY UPDATE OF s) x"
     )
 }
@@ -158,6 +156,7 @@ pub fn array_written(a: &Association, i: usize, updated: bool) -> String {
         &a.sides[other(i)].join_column_sql,
     );
     let (key, arr) = (&side.key_sql, &array.sql);
+    let (keq, ieq) = (&side.eq_sql, &a.sides[other(i)].eq_sql);
     let want = format!(
         "want AS (
              SELECT n.{key} AS k, u.id FROM habtm_new n
@@ -168,13 +167,13 @@ pub fn array_written(a: &Association, i: usize, updated: bool) -> String {
         ctes.push(format!(
             "n AS (SELECT n.{key} AS k FROM habtm_new n),
              gone AS (
-                 SELECT j.{kc} AS k, j.{ic} AS id FROM {j} j JOIN n ON j.{kc} {EQ} n.k
-                  WHERE NOT EXISTS (SELECT FROM want w WHERE w.k {EQ} j.{kc} AND w.id {EQ} j.{ic})),
+                 SELECT j.{kc} AS k, j.{ic} AS id FROM {j} j JOIN n ON j.{kc} {keq} n.k
+                  WHERE NOT EXISTS (SELECT FROM want w WHERE w.k {keq} j.{kc} AND w.id {ieq} j.{ic})),
              missing AS (
                  SELECT w.k, w.id FROM want w
-                  WHERE NOT EXISTS (SELECT FROM {j} j WHERE j.{kc} {EQ} w.k AND j.{ic} {EQ} w.id)),
+                  WHERE NOT EXISTS (SELECT FROM {j} j WHERE j.{kc} {keq} w.k AND j.{ic} {ieq} w.id)),
              del AS (
-                 DELETE FROM {j} j USING gone g WHERE j.{kc} {EQ} g.k AND j.{ic} {EQ} g.id RETURNING 1)"
+                 DELETE FROM {j} j USING gone g WHERE j.{kc} {keq} g.k AND j.{ic} {ieq} g.id RETURNING 1)"
         ));
     } else {
         // new rows have no links yet
@@ -226,27 +225,32 @@ pub fn expected_arrays(a: &Association, i: usize) -> String {
         &a.sides[other(i)].join_column_sql,
     );
     let (tbl, key, arr, at) = (&side.table_sql, &side.key_sql, &array.sql, &array.type_sql);
+    let eq = &side.eq_sql;
     format!(
         "SELECT s.{key} AS k, s.{arr} AS actual,
                 COALESCE(g.ids, CAST('{{}}' AS {at})) AS expected
            FROM {tbl} s
            LEFT JOIN (SELECT t.{kc} AS k,
                              habtm.array_canonical(CAST(pg_catalog.array_agg(t.{ic}) AS {at}){collate}) AS ids
-                        FROM {j} t GROUP BY t.{kc}) g ON g.k {EQ} s.{key}",
+                        FROM {j} t GROUP BY t.{kc}) g ON g.k {eq} s.{key}",
         collate = array.collate_sql,
     )
 }
+
+/// Whether the `actual` array of [`expected_arrays`] differs from the `expected` one
+/// (`IS DISTINCT FROM` would look `=` up on the `search_path`).
+pub const DIFFERS: &str = "(e.actual OPERATOR(pg_catalog.=) e.expected) IS NOT TRUE";
 
 /// Rewrites the arrays of side `i` that differ from the join table; returns the count.
 pub fn rewrite(a: &Association, i: usize) -> String {
     let side = &a.sides[i];
     let array = side.array.as_ref().expect("a side with an array");
-    let (tbl, key, arr) = (&side.table_sql, &side.key_sql, &array.sql);
+    let (tbl, key, arr, eq) = (&side.table_sql, &side.key_sql, &array.sql, &side.eq_sql);
     format!(
         "WITH e AS ({expected}),
          done AS (
              UPDATE {tbl} s SET {arr} = e.expected FROM e
-              WHERE s.{key} {EQ} e.k AND e.actual IS DISTINCT FROM e.expected RETURNING 1)
+              WHERE s.{key} {eq} e.k AND {DIFFERS} RETURNING 1)
          SELECT pg_catalog.count(*) FROM done",
         expected = expected_arrays(a, i),
     )
