@@ -126,7 +126,8 @@ SELECT habtm.add('developers', 'projets', 1, ARRAY[1]);
 SELECT habtm.add('developers', 'projects', 1, ARRAY[1.5]);
 
 -- 11. Id arrays on both sides (Dynomite's users.group_ids / groups.user_ids), kept exact by
---     triggers. Rails' names by default; filled from the join table in one pass.
+--     triggers. Rails' names by default; filled from the join table in one pass. By default
+--     (writes => 'reject') they are read-only mirrors of the links.
 \set ON_ERROR_STOP on
 INSERT INTO groups VALUES ('group-red', 'Red again');
 SELECT habtm.denormalize('groups_users');
@@ -137,8 +138,18 @@ SELECT habtm.add('users', 'groups', 'bob', ARRAY['group-blue', 'group-red']) AS 
 INSERT INTO groups_users VALUES ('kevin', 'group-new');
 SELECT id, group_ids FROM users ORDER BY id;
 SELECT id, user_ids FROM groups ORDER BY id;
--- Writing an array is writing the association: the join table and the groups follow, the
--- array is stored sorted and without duplicates.
+-- An ORM's save() writes every column: setting an array to the ids it holds (in any order) is
+-- a no-op; a stale copy written back would unlink, so it is an error and nothing changes.
+UPDATE users SET group_ids = group_ids WHERE id = 'bob';
+\set ON_ERROR_STOP off
+UPDATE users SET group_ids = '{group-blue}' WHERE id = 'bob';
+\set ON_ERROR_STOP on
+SELECT id, group_ids FROM users WHERE id = 'bob';
+-- With writes => 'links' (denormalize called again changes the mode), writing an array is
+-- writing the association: the join table and the groups follow, the array is stored sorted
+-- and without duplicates.
+SELECT habtm.denormalize('groups_users', writes => 'links');
+SELECT owner, owner_array, owner_array_writes FROM habtm.associations WHERE join_table = 'groups_users'::regclass ORDER BY 1;
 UPDATE users SET group_ids = '{group-red,group-blue,group-blue}' WHERE id = 'kevin';
 SELECT * FROM groups_users ORDER BY 1, 2;
 SELECT id, group_ids FROM users ORDER BY id;

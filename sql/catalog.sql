@@ -12,6 +12,10 @@ CREATE TABLE join_tables (
     b_relation text NOT NULL,
     a_array    name,            -- denormalised id arrays on a and b (NULL unless denormalised)
     b_array    name,
+    -- who may write each array (NULL without one): 'reject' keeps it a read-only mirror,
+    -- 'links' makes a write of it a write of the association
+    a_array_writes text CHECK (a_array_writes IN ('reject', 'links')),
+    b_array_writes text CHECK (b_array_writes IN ('reject', 'links')),
     CHECK (a_column <> b_column),
     CHECK (a <> b OR a_relation <> b_relation)
 );
@@ -57,6 +61,18 @@ BEGIN
     -- Serialises catalog writes (the same lock habtm's DDL functions take), so two sessions
     -- cannot both find a relation name free.
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('habtm.join_tables'));
+    -- A write mode belongs to an array. A row written without one (a 0.1 dump restored, an
+    -- array set by hand) keeps 0.1's behaviour, as ALTER EXTENSION UPDATE does.
+    IF NEW.a_array IS NULL THEN
+        NEW.a_array_writes := NULL;
+    ELSIF NEW.a_array_writes IS NULL THEN
+        NEW.a_array_writes := 'links';
+    END IF;
+    IF NEW.b_array IS NULL THEN
+        NEW.b_array_writes := NULL;
+    ELSIF NEW.b_array_writes IS NULL THEN
+        NEW.b_array_writes := 'links';
+    END IF;
     IF NOT pg_catalog.pg_has_role(COALESCE((SELECT c.relowner FROM pg_catalog.pg_class c
                                              WHERE c.oid OPERATOR(pg_catalog.=) NEW.join_table), 0), 'USAGE') THEN
         RAISE EXCEPTION 'must be owner of table % to register it as a join table', NEW.join_table
@@ -133,10 +149,12 @@ CREATE TRIGGER guard BEFORE INSERT OR UPDATE ON join_tables
 CREATE VIEW associations AS
     SELECT a AS owner, a_relation AS relation, b AS target, join_table,
            a_column AS owner_column, b_column AS target_column, a_key AS owner_key,
-           b_key AS target_key, a_array AS owner_array, b_array AS target_array
+           b_key AS target_key, a_array AS owner_array, b_array AS target_array,
+           a_array_writes AS owner_array_writes, b_array_writes AS target_array_writes
       FROM join_tables
     UNION ALL
-    SELECT b, b_relation, a, join_table, b_column, a_column, b_key, a_key, b_array, a_array
+    SELECT b, b_relation, a, join_table, b_column, a_column, b_key, a_key, b_array, a_array,
+           b_array_writes, a_array_writes
       FROM join_tables;
 GRANT SELECT ON associations TO PUBLIC;
 
@@ -171,3 +189,58 @@ REVOKE ALL ON FUNCTION forget_dropped_tables() FROM PUBLIC;
 
 CREATE EVENT TRIGGER habtm_forget_dropped_tables ON sql_drop
     EXECUTE FUNCTION forget_dropped_tables();
+
+-- A column the catalog names (a join column, a key, an id array), renamed by hand, keeps its
+-- association under its new name: the catalog stores names (pg_dump restores them), so it
+-- follows ALTER TABLE ... RENAME COLUMN. SECURITY DEFINER for the reason given above (the
+-- renaming role may own a side but not the join table whose row names it); it rewrites only
+-- names that no longer exist on the very table this statement renamed a column of.
+CREATE FUNCTION follow_renamed_columns() RETURNS event_trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r record;
+    renamed pg_catalog.name;
+BEGIN
+    FOR r IN SELECT * FROM pg_catalog.pg_event_trigger_ddl_commands() c
+              WHERE c.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+                AND c.objsubid OPERATOR(pg_catalog.>) 0
+    LOOP
+        SELECT a.attname INTO renamed FROM pg_catalog.pg_attribute a
+         WHERE a.attrelid OPERATOR(pg_catalog.=) r.objid AND a.attnum OPERATOR(pg_catalog.=) r.objsubid
+           AND NOT a.attisdropped;
+        CONTINUE WHEN renamed IS NULL;
+        UPDATE @extschema@.join_tables j SET
+            a_column = CASE WHEN j.join_table::pg_catalog.oid OPERATOR(pg_catalog.=) r.objid
+                             AND NOT @extschema@.column_exists(j.join_table, j.a_column) THEN renamed ELSE j.a_column END,
+            b_column = CASE WHEN j.join_table::pg_catalog.oid OPERATOR(pg_catalog.=) r.objid
+                             AND NOT @extschema@.column_exists(j.join_table, j.b_column) THEN renamed ELSE j.b_column END,
+            a_key = CASE WHEN j.a::pg_catalog.oid OPERATOR(pg_catalog.=) r.objid
+                          AND NOT @extschema@.column_exists(j.a, j.a_key) THEN renamed ELSE j.a_key END,
+            b_key = CASE WHEN j.b::pg_catalog.oid OPERATOR(pg_catalog.=) r.objid
+                          AND NOT @extschema@.column_exists(j.b, j.b_key) THEN renamed ELSE j.b_key END,
+            a_array = CASE WHEN j.a::pg_catalog.oid OPERATOR(pg_catalog.=) r.objid AND j.a_array IS NOT NULL
+                            AND NOT @extschema@.column_exists(j.a, j.a_array) THEN renamed ELSE j.a_array END,
+            b_array = CASE WHEN j.b::pg_catalog.oid OPERATOR(pg_catalog.=) r.objid AND j.b_array IS NOT NULL
+                            AND NOT @extschema@.column_exists(j.b, j.b_array) THEN renamed ELSE j.b_array END
+         WHERE r.objid OPERATOR(pg_catalog.=) ANY (ARRAY[j.join_table::pg_catalog.oid, j.a::pg_catalog.oid, j.b::pg_catalog.oid])
+           AND (NOT @extschema@.column_exists(j.join_table, j.a_column)
+             OR NOT @extschema@.column_exists(j.join_table, j.b_column)
+             OR NOT @extschema@.column_exists(j.a, j.a_key)
+             OR NOT @extschema@.column_exists(j.b, j.b_key)
+             OR (j.a_array IS NOT NULL AND NOT @extschema@.column_exists(j.a, j.a_array))
+             OR (j.b_array IS NOT NULL AND NOT @extschema@.column_exists(j.b, j.b_array)));
+    END LOOP;
+END
+$$;
+REVOKE ALL ON FUNCTION follow_renamed_columns() FROM PUBLIC;
+
+CREATE FUNCTION column_exists(rel pg_catalog.regclass, col pg_catalog.name) RETURNS boolean
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                    WHERE a.attrelid OPERATOR(pg_catalog.=) rel AND a.attname OPERATOR(pg_catalog.=) col
+                      AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped)
+$$;
+REVOKE ALL ON FUNCTION column_exists(pg_catalog.regclass, pg_catalog.name) FROM PUBLIC;
+
+CREATE EVENT TRIGGER habtm_follow_renamed_columns ON ddl_command_end
+    WHEN TAG IN ('ALTER TABLE') EXECUTE FUNCTION follow_renamed_columns();

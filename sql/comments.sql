@@ -30,6 +30,12 @@ COMMENT ON FUNCTION drop_join_table(regclass) IS
 COMMENT ON FUNCTION join_tables_guard() IS
 'Trigger on habtm.join_tables: a row may name only permanent ordinary tables, needs ownership of the join table, REFERENCES on both keys, ownership of a side for its id array, existing columns, and a relation name free in both directions';
 
+COMMENT ON FUNCTION follow_renamed_columns() IS
+'Event trigger: a renamed column that the catalog names (a join column, a key, an id array) keeps its association under its new name';
+
+COMMENT ON FUNCTION column_exists(regclass, name) IS
+'Internal (the catalog''s event trigger): whether the table has a live column of this name';
+
 COMMENT ON FUNCTION forget_dropped_tables() IS
 'Event trigger: removes the catalog rows of join tables, or of their tables, dropped by hand';
 
@@ -67,8 +73,8 @@ COMMENT ON FUNCTION collection(regclass, text, "any", jsonb, anyelement) IS
 'collection returning the target table''s own row type, named by result_type (NULL::projects); the filter as for jsonb rows, except fields (select the columns instead)';
 
 -- §4 id arrays
-COMMENT ON FUNCTION denormalize(regclass, text, text) IS
-'Keeps the linked ids in sorted array columns on the joined tables (default: both sides, Rails'' names such as developers.project_ids and projects.developer_ids; name one side to keep only that one): adds the columns (NOT NULL DEFAULT ''{}''), fills them in one pass and installs the triggers that keep them equal to the join table';
+COMMENT ON FUNCTION denormalize(regclass, text, text, text) IS
+'Keeps the linked ids in sorted array columns on the joined tables (default: both sides, Rails'' names such as developers.project_ids and projects.developer_ids; name one side to keep only that one): adds the columns (NOT NULL DEFAULT ''{}''), fills them in one pass and installs the triggers that keep them equal to the join table. writes => ''reject'' (the default) keeps them read-only mirrors (setting one to the ids it holds is a no-op, changing it an error); ''links'' makes a write of an array a write of its links. Called again, it changes the mode of the sides named (both when none is)';
 COMMENT ON FUNCTION "normalize"(regclass, boolean) IS
 'Stops maintaining a join table''s id arrays: removes the triggers; the columns stay unless drop_columns';
 COMMENT ON FUNCTION "check"(regclass) IS
@@ -84,10 +90,10 @@ COMMENT ON FUNCTION join_lock() IS
 COMMENT ON FUNCTION join_sync() IS
 'Trigger (installed by denormalize on join tables): updates the id arrays of both sides from the statement''s transition tables';
 COMMENT ON FUNCTION side_lock() IS
-'Trigger (installed by denormalize on joined tables): takes the association''s advisory lock exclusively before deletes, truncations and writes of keys or id arrays';
+'Trigger (installed by denormalize on joined tables): takes the association''s advisory lock exclusively before deletes, truncations and writes of keys or of id arrays kept with writes => ''links''';
 COMMENT ON FUNCTION side_canonical() IS
-'Trigger (installed by denormalize on joined tables): stores written id arrays sorted and without duplicates; NULL elements are an error';
+'Trigger (installed by denormalize on joined tables): stores written id arrays sorted and without duplicates (writes => ''links''), or keeps a read-only one as it was and refuses a change (writes => ''reject''); NULL elements are an error';
 COMMENT ON FUNCTION side_sync() IS
-'Trigger (installed by denormalize on joined tables): makes the join table follow written id arrays';
+'Trigger (installed by denormalize on joined tables with an array kept with writes => ''links''): makes the join table follow written id arrays';
 COMMENT ON FUNCTION catalog_changed() IS
 'Trigger on habtm.join_tables: tells every backend (at commit) that the catalog changed, so none keeps using an association it has cached';

@@ -161,6 +161,14 @@ pub enum HabtmError {
         column: String,
         existing: String,
     },
+    /// A `writes` argument that is neither `'reject'` nor `'links'`.
+    BadWrites { given: String },
+    /// A write that would change an id array kept with `writes => 'reject'`.
+    ReadOnlyArray {
+        column: String,
+        array: String,
+        inserting: bool,
+    },
     /// Row-level security applies to a table whose arrays habtm maintains.
     RowSecurity { table: String, array: String },
     /// A maintenance UPDATE touched fewer rows than it had to (a trigger or rule skipped some).
@@ -243,6 +251,8 @@ impl HabtmError {
             HabtmError::ArrayColumnType { .. } => ERRCODE_DATATYPE_MISMATCH,
             HabtmError::AlreadyDenormalized { .. } => ERRCODE_DUPLICATE_OBJECT,
             HabtmError::RowSecurity { .. } => ERRCODE_INSUFFICIENT_PRIVILEGE,
+            HabtmError::ReadOnlyArray { .. } => ERRCODE_GENERATED_ALWAYS,
+            HabtmError::BadWrites { .. } => ERRCODE_INVALID_PARAMETER_VALUE,
             HabtmError::RowsSkipped { .. } => ERRCODE_TRIGGERED_ACTION_EXCEPTION,
             HabtmError::Spi(_) => ERRCODE_INTERNAL_ERROR,
         }
@@ -389,6 +399,12 @@ impl HabtmError {
             HabtmError::RowSecurity { table, array } => {
                 format!("row-level security on {table} keeps habtm from maintaining {array}")
             }
+            HabtmError::BadWrites { given } => {
+                format!("writes must be 'reject' or 'links', not {}", quote_literal(given))
+            }
+            HabtmError::ReadOnlyArray { column, .. } => {
+                format!("column {column} is a read-only mirror of its association's links")
+            }
             HabtmError::RowsSkipped {
                 action,
                 expected,
@@ -419,6 +435,18 @@ impl HabtmError {
             HabtmError::ArrayColumnType { wanted, .. } => {
                 Some(format!("The ids of this association are kept in a column of type {wanted}."))
             }
+            HabtmError::BadWrites { .. } => Some(
+                "'reject' keeps the arrays read-only mirrors of the links; 'links' makes a write of an array a write of its links."
+                    .into(),
+            ),
+            HabtmError::ReadOnlyArray { inserting: true, .. } => Some(
+                "A new row starts with no links ('{}'); a non-empty array on INSERT would be a write of them."
+                    .into(),
+            ),
+            HabtmError::ReadOnlyArray { inserting: false, .. } => Some(
+                "A statement may set it only to the ids it holds (in any order): this one would change them, as a stale copy written back would."
+                    .into(),
+            ),
             HabtmError::RowSecurity { .. } => Some(
                 "habtm writes as the current role, and a policy that hides rows would leave arrays stale without an error."
                     .into(),
@@ -482,6 +510,9 @@ impl HabtmError {
             ),
             HabtmError::AlreadyDenormalized { column, .. } => Some(format!(
                 "Call habtm.normalize first to keep them in {column} instead."
+            )),
+            HabtmError::ReadOnlyArray { array, .. } => Some(format!(
+                "Change links with habtm.add, habtm.remove or habtm.replace, or let writes of {array} change them with habtm.denormalize(..., writes => 'links')."
             )),
             HabtmError::RowSecurity { .. } => Some(
                 "Run the statement as the table's owner or a role with BYPASSRLS, or disable row-level security on the table."

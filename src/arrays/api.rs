@@ -25,13 +25,16 @@ struct Row {
     b_relation: String,
     a_array: Option<String>,
     b_array: Option<String>,
+    a_writes: Option<String>,
+    b_writes: Option<String>,
 }
 
 fn read_row(client: &SpiClient<'_>, join: pg_sys::Oid, shown: &str) -> Result<Row> {
     let row = client
         .select(
             "SELECT a::pg_catalog.oid, b::pg_catalog.oid, a_key::pg_catalog.text, b_key::pg_catalog.text,
-                    a_relation, b_relation, a_array::pg_catalog.text, b_array::pg_catalog.text
+                    a_relation, b_relation, a_array::pg_catalog.text, b_array::pg_catalog.text,
+                    a_array_writes, b_array_writes
                FROM habtm.join_tables WHERE join_table OPERATOR(pg_catalog.=) $1",
             Some(1),
             &[RegClass(join).into()],
@@ -52,6 +55,8 @@ fn read_row(client: &SpiClient<'_>, join: pg_sys::Oid, shown: &str) -> Result<Ro
         b_relation: text(6)?,
         a_array: row.get(7)?,
         b_array: row.get(8)?,
+        a_writes: row.get(9)?,
+        b_writes: row.get(10)?,
     })
 }
 
@@ -210,8 +215,11 @@ fn reconcile_triggers(client: &mut SpiClient<'_>, table: pg_sys::Oid) -> Result<
         }
     }
     // As a side: fresh from the catalog (the cache may predate this transaction's changes).
+    // Read-only arrays need only the canonical trigger (which refuses changes): a statement
+    // that sets one to what it holds takes no lock and writes no link.
     let mut watched: Vec<String> = Vec::new();
     let mut arrays: Vec<String> = Vec::new();
+    let mut writable = false;
     for join in config::side_joins(client, table)? {
         let Some(a) = config::load(client, join)? else {
             continue;
@@ -219,8 +227,11 @@ fn reconcile_triggers(client: &mut SpiClient<'_>, table: pg_sys::Oid) -> Result<
         for s in a.sides.iter().filter(|s| s.table == table) {
             watched.push(s.key_sql.clone());
             if let Some(arr) = &s.array {
-                watched.push(arr.sql.clone());
                 arrays.push(arr.sql.clone());
+                if arr.writes == config::Writes::Links {
+                    watched.push(arr.sql.clone());
+                    writable = true;
+                }
             }
         }
     }
@@ -240,12 +251,18 @@ fn reconcile_triggers(client: &mut SpiClient<'_>, table: pg_sys::Oid) -> Result<
         )?;
     }
     if !arrays.is_empty() {
-        for sql in [
-            format!(
+        client.update(
+            &format!(
                 "CREATE TRIGGER habtm_side_canonical BEFORE INSERT OR UPDATE OF {} ON {shown}
                      FOR EACH ROW EXECUTE FUNCTION habtm.side_canonical()",
                 arrays.join(", ")
             ),
+            None,
+            &[],
+        )?;
+    }
+    if writable {
+        for sql in [
             format!(
                 "CREATE TRIGGER habtm_side_sync_insert AFTER INSERT ON {shown}
                      REFERENCING NEW TABLE AS habtm_new FOR EACH STATEMENT EXECUTE FUNCTION habtm.side_sync()"
@@ -281,25 +298,39 @@ fn default_array_name(relation: &str) -> String {
     format!("{}_ids", habtm_naming::singularize(relation))
 }
 
-/// `habtm.denormalize(join_table, a_array, b_array)`.
+/// `habtm.denormalize(join_table, a_array, b_array, writes)`.
 #[pg_extern(volatile)]
 #[search_path(pg_catalog, pg_temp)]
 fn denormalize(
     join_table: Option<RegClass>,
     a_array: default!(Option<&str>, "NULL"),
     b_array: default!(Option<&str>, "NULL"),
+    writes: default!(Option<&str>, "'reject'"),
 ) {
     let run = || -> Result<()> {
         let join = crate::error::required("habtm.denormalize", "join_table", join_table)?.0;
+        let writes = crate::error::required("habtm.denormalize", "writes", writes)?;
+        let writes = config::Writes::parse(writes).ok_or_else(|| HabtmError::BadWrites {
+            given: writes.to_owned(),
+        })?;
         Spi::connect_mut(|client| {
             catalog::lock(client)?;
             let shown = RegClass(join).shown();
             let row = read_row(client, join, &shown)?;
             // Both omitted: both sides, Rails' names. Otherwise the sides named.
             let (want_a, want_b) = match (a_array, b_array) {
+                // both sides: the arrays they have, or Rails' names
                 (None, None) => (
-                    Some(default_array_name(&row.a_relation)),
-                    Some(default_array_name(&row.b_relation)),
+                    Some(
+                        row.a_array
+                            .clone()
+                            .unwrap_or_else(|| default_array_name(&row.a_relation)),
+                    ),
+                    Some(
+                        row.b_array
+                            .clone()
+                            .unwrap_or_else(|| default_array_name(&row.b_relation)),
+                    ),
                 ),
                 (a, b) => (a.map(str::to_owned), b.map(str::to_owned)),
             };
@@ -334,6 +365,12 @@ fn denormalize(
             )?;
             let a_final = want_a.clone().or(row.a_array.clone());
             let b_final = want_b.clone().or(row.b_array.clone());
+            // the sides named take `writes`; the others keep theirs
+            let mode = |wanted: &Option<String>, had: &Option<String>| match wanted {
+                Some(_) => Some(writes.as_str().to_owned()),
+                None => had.clone(),
+            };
+            let (a_writes, b_writes) = (mode(&want_a, &row.a_writes), mode(&want_b, &row.b_writes));
             if let Some(name) = &want_a {
                 prepare_column(client, row.a, name, row.b, &row.b_key)?;
             }
@@ -341,10 +378,17 @@ fn denormalize(
                 prepare_column(client, row.b, name, row.a, &row.a_key)?;
             }
             client.update(
-                "UPDATE habtm.join_tables SET a_array = $2::pg_catalog.name, b_array = $3::pg_catalog.name
+                "UPDATE habtm.join_tables SET a_array = $2::pg_catalog.name, b_array = $3::pg_catalog.name,
+                        a_array_writes = $4, b_array_writes = $5
                   WHERE join_table OPERATOR(pg_catalog.=) $1",
                 None,
-                &[RegClass(join).into(), a_final.into(), b_final.into()],
+                &[
+                    RegClass(join).into(),
+                    a_final.into(),
+                    b_final.into(),
+                    a_writes.into(),
+                    b_writes.into(),
+                ],
             )?;
             // Backfill in one pass per side, before the triggers exist.
             let a = config::load(client, join)?.expect("the row just written");

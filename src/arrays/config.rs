@@ -33,6 +33,35 @@ pub struct ArrayColumn {
     pub collation: pg_sys::Oid,
     /// ` COLLATE schema.name` for collatable element types, else empty.
     pub collate_sql: String,
+    /// Who may write it (`denormalize`'s `writes`).
+    pub writes: Writes,
+}
+
+/// Who may write an id array (API §4a).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Writes {
+    /// A read-only mirror: a statement may set it only to the set it holds.
+    Reject,
+    /// A write of the array is a write of the association.
+    Links,
+}
+
+impl Writes {
+    /// The catalog's and `denormalize`'s spelling; `None` for anything else.
+    pub fn parse(text: &str) -> Option<Writes> {
+        match text {
+            "reject" => Some(Writes::Reject),
+            "links" => Some(Writes::Links),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Writes::Reject => "reject",
+            Writes::Links => "links",
+        }
+    }
 }
 
 /// One side of an association: a table, its key, the join table's column that references it,
@@ -167,7 +196,7 @@ pub fn load(client: &mut SpiClient<'_>, join: pg_sys::Oid) -> Result<Option<Asso
                 j.a_key::pg_catalog.text, j.b_key::pg_catalog.text,
                 pg_catalog.quote_ident(j.a_column), pg_catalog.quote_ident(j.b_column),
                 j.a_array::pg_catalog.text, j.b_array::pg_catalog.text,
-                ja.attnum, ja.atttypid, jb.attnum, jb.atttypid
+                ja.attnum, ja.atttypid, jb.attnum, jb.atttypid, j.a_array_writes, j.b_array_writes
            FROM habtm.join_tables j
            JOIN pg_catalog.pg_attribute ja ON ja.attrelid OPERATOR(pg_catalog.=) j.join_table
                 AND ja.attname OPERATOR(pg_catalog.=) j.a_column::pg_catalog.name
@@ -191,12 +220,21 @@ pub fn load(client: &mut SpiClient<'_>, join: pg_sys::Oid) -> Result<Option<Asso
     let (a_key, b_key, a_col, b_col) = (text(6)?, text(7)?, text(8)?, text(9)?);
     let attnum = |i| -> Result<i16> { Ok(row.get::<i16>(i)?.unwrap_or_default()) };
     let (a_attnum, a_type, b_attnum, b_type) = (attnum(12)?, oid(13)?, attnum(14)?, oid(15)?);
+    // 0.1's behaviour where the catalog says nothing (its guard fills the mode in).
+    let writes = |i| -> Result<Writes> {
+        Ok(row
+            .get::<String>(i)?
+            .as_deref()
+            .and_then(Writes::parse)
+            .unwrap_or(Writes::Links))
+    };
+    let (a_writes, b_writes) = (writes(16)?, writes(17)?);
     let a_array = match a_array {
-        Some(name) => Some(array_column(client, a, &name)?),
+        Some(name) => Some(array_column(client, a, &name, a_writes)?),
         None => None,
     };
     let b_array = match b_array {
-        Some(name) => Some(array_column(client, b, &name)?),
+        Some(name) => Some(array_column(client, b, &name, b_writes)?),
         None => None,
     };
     let side = |table, table_sql, key: String, join_column_sql, (join_attnum, join_type), array| {
@@ -268,6 +306,7 @@ pub fn array_column(
     client: &mut SpiClient<'_>,
     table: pg_sys::Oid,
     name: &str,
+    writes: Writes,
 ) -> Result<ArrayColumn> {
     let row = plans::run(
         client,
@@ -287,6 +326,15 @@ pub fn array_column(
         false,
     )?
     .first();
+    if row.is_empty() {
+        // dropped columns are forgotten and renamed ones followed (sql/catalog.sql's event
+        // triggers): only a catalog row written by hand can get here
+        return Err(HabtmError::NoSuchColumn {
+            argument: "the catalog's array",
+            table: RegClass(table).shown(),
+            column: name.to_owned(),
+        });
+    }
     Ok(ArrayColumn {
         name: name.to_owned(),
         sql: spi_quote(name),
@@ -296,5 +344,6 @@ pub fn array_column(
         collation: row.get::<pg_sys::Oid>(4)?.unwrap_or_default(),
         type_oid: row.get::<pg_sys::Oid>(5)?.unwrap_or_default(),
         collate_sql: row.get::<String>(6)?.unwrap_or_default(),
+        writes,
     })
 }

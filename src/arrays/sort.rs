@@ -184,6 +184,16 @@ impl ElementType {
         Ok(Some(self.build(&elems)))
     }
 
+    /// Whether two lists hold the same set of values (order and repeats aside).
+    pub fn same_set(&self, mut a: Vec<pg_sys::Datum>, mut b: Vec<pg_sys::Datum>) -> bool {
+        self.canonicalize(&mut a);
+        self.canonicalize(&mut b);
+        a.len() == b.len()
+            && a.iter()
+                .zip(&b)
+                .all(|(x, y)| self.cmp(*x, *y) == Ordering::Equal)
+    }
+
     /// `(current − removed) ∪ added` as a canonical set.
     pub fn apply(
         &self,

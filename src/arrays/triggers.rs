@@ -493,28 +493,44 @@ fn side_canonical<'a>(
     if side_trigger_at_work(trigger).is_none() {
         return wrap(tuple);
     }
+    let associations = config::side_associations(table).or_raise();
     let mut columns = Vec::new();
-    for a in config::side_associations(table).or_raise().iter() {
+    for a in associations.iter() {
         for s in &a.sides {
             if s.table == table {
                 if let Some(arr) = &s.array {
-                    columns.push((arr.attnum, arr.element, arr.collation, array_name(s)));
+                    columns.push((arr, array_name(s)));
                 }
             }
         }
     }
+    let old = is_update.then_some(data.tg_trigtuple);
     let mut current = tuple;
-    for (attnum, element, collation, what) in columns {
+    for (arr, what) in columns {
+        let attnum = arr.attnum as i32;
         let mut isnull = false;
         // SAFETY: attnum is a live column of this relation's descriptor.
-        let value = unsafe { pg_sys::heap_getattr(current, attnum as i32, tupdesc, &mut isnull) };
+        let value = unsafe { pg_sys::heap_getattr(current, attnum, tupdesc, &mut isnull) };
         if isnull {
             continue; // the column's NOT NULL constraint reports it
         }
-        let t = ElementType::new(element, collation).or_raise();
-        // SAFETY: the column's type is an array of `element`.
-        if let Some(canonical) = unsafe { t.canonical(value, &what) }.or_raise() {
-            let mut cols = [attnum as i32];
+        let t = ElementType::new(arr.element, arr.collation).or_raise();
+        let replacement = match arr.writes {
+            // SAFETY: the column's type is an array of `arr.element`.
+            config::Writes::Links => unsafe { t.canonical(value, &what) }.or_raise(),
+            config::Writes::Reject => {
+                let before = old.map(|o| {
+                    let mut was_null = false;
+                    // SAFETY: the old version of the same row, same descriptor.
+                    let v = unsafe { pg_sys::heap_getattr(o, attnum, tupdesc, &mut was_null) };
+                    (!was_null).then_some(v)
+                });
+                // SAFETY: both are arrays of `arr.element` (the old one stored canonical).
+                unsafe { unchanged_or_refuse(&t, value, before.flatten(), &what, arr) }.or_raise()
+            }
+        };
+        if let Some(canonical) = replacement {
+            let mut cols = [attnum];
             let mut values = [canonical];
             let mut nulls = [false];
             // SAFETY: replaces one column of a tuple of this descriptor.
@@ -531,6 +547,38 @@ fn side_canonical<'a>(
         }
     }
     wrap(current)
+}
+
+/// A write of a read-only (`writes => 'reject'`) array: the set it held (`before`; an inserted
+/// row holds the empty set) is the only value it may be given, in any order and with
+/// duplicates (an ORM's `save()` writing every column). Returns the stored value to keep, or
+/// the error that names the column and the functions that change links.
+///
+/// # Safety
+/// `value` and `before` are arrays of `t`'s type.
+unsafe fn unchanged_or_refuse(
+    t: &ElementType,
+    value: pg_sys::Datum,
+    before: Option<pg_sys::Datum>,
+    what: &str,
+    arr: &config::ArrayColumn,
+) -> HResult<Option<pg_sys::Datum>> {
+    // SAFETY: forwarded contract.
+    let given = unsafe { t.elements(value, what)? };
+    let held = match before {
+        // SAFETY: forwarded contract.
+        Some(b) => unsafe { t.elements(b, what)? },
+        None => Vec::new(),
+    };
+    if t.same_set(given, held.clone()) {
+        // keep exactly what was stored (canonical already), or '{}' on INSERT
+        return Ok(Some(before.unwrap_or_else(|| t.build(&[]))));
+    }
+    Err(HabtmError::ReadOnlyArray {
+        column: what.to_owned(),
+        array: arr.name.clone(),
+        inserting: before.is_none(),
+    })
 }
 
 /// AFTER INSERT / AFTER UPDATE … FOR EACH STATEMENT (with transition tables) on a side table:
@@ -564,7 +612,11 @@ fn side_sync<'a>(
         for a in config::for_side(client, table)?.iter() {
             for i in 0..2 {
                 let s = &a.sides[i];
-                if s.array.is_none() {
+                // a read-only array was kept as it was (side_canonical): no link changed
+                if s.array
+                    .as_ref()
+                    .is_none_or(|arr| arr.writes != config::Writes::Links)
+                {
                     continue;
                 }
                 if s.table != table {

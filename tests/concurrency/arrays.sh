@@ -25,7 +25,7 @@ INSERT INTO developers SELECT generate_series(1, 200);
 INSERT INTO projects SELECT generate_series(1, 100);
 INSERT INTO projects SELECT generate_series(1000, 500000);
 SELECT habtm.create_join_table('developers', 'projects') \g /dev/null
-SELECT habtm.denormalize('developers_projects') \g /dev/null
+SELECT habtm.denormalize('developers_projects', writes => 'links') \g /dev/null
 CREATE SEQUENCE new_developers START 1000000;
 CREATE SEQUENCE new_projects START 1000000;
 CREATE SEQUENCE hot_links START 1000;

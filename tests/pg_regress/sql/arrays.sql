@@ -16,7 +16,7 @@ INSERT INTO developers_projects VALUES (1, 3), (1, 1), (2, 1);
 
 -- denormalize: Rails' names by default (developers.project_ids, projects.developer_ids),
 -- NOT NULL DEFAULT '{}', filled in one pass.
-SELECT habtm.denormalize('developers_projects');
+SELECT habtm.denormalize('developers_projects', writes => 'links');
 SELECT attrelid::regclass AS "table", attname, format_type(atttypid, atttypmod), attnotnull,
        pg_get_expr(d.adbin, d.adrelid) AS "default"
   FROM pg_attribute a LEFT JOIN pg_attrdef d ON (d.adrelid, d.adnum) = (a.attrelid, a.attnum)
@@ -156,7 +156,7 @@ CREATE TABLE people (id int PRIMARY KEY, name text);
 INSERT INTO people SELECT i, 'p' || i FROM generate_series(1, 4) i;
 SELECT habtm.create_join_table('people', 'people', table_name => 'follows', a_column => 'follower_id',
        b_column => 'followed_id', a_relation => 'following', b_relation => 'followers');
-SELECT habtm.denormalize('follows');
+SELECT habtm.denormalize('follows', writes => 'links');
 INSERT INTO follows VALUES (1, 2), (2, 1), (3, 1), (1, 4);
 UPDATE people SET following_ids = '{1,2}' WHERE id = 4;
 SELECT id, following_ids, follower_ids FROM people ORDER BY id;
@@ -169,7 +169,7 @@ CREATE TABLE tags (id int PRIMARY KEY);
 CREATE TABLE posts (id int PRIMARY KEY);
 SELECT habtm.create_join_table('posts', 'tags');
 INSERT INTO posts VALUES (1), (2); INSERT INTO tags VALUES (10), (20);
-SELECT habtm.denormalize('posts_tags', a_array => 'tag_ids');
+SELECT habtm.denormalize('posts_tags', a_array => 'tag_ids', writes => 'links');
 INSERT INTO posts_tags VALUES (1, 20), (1, 10), (2, 10);
 DELETE FROM tags WHERE id = 10;
 SELECT * FROM posts ORDER BY id;
@@ -214,7 +214,7 @@ INSERT INTO posts_tags VALUES (2, 20);
 SELECT * FROM posts ORDER BY id;
 SELECT * FROM habtm.check('posts_tags');
 -- … or dropped when asked.
-SELECT habtm.denormalize('posts_tags', a_array => 'tag_ids');
+SELECT habtm.denormalize('posts_tags', a_array => 'tag_ids', writes => 'links');
 SELECT * FROM posts ORDER BY id;
 SELECT habtm.normalize('posts_tags', drop_columns => true);
 SELECT attname FROM pg_attribute WHERE attrelid = 'posts'::regclass AND attnum > 0 AND NOT attisdropped;
@@ -228,7 +228,7 @@ INSERT INTO "Dyno ""mite""".users VALUES ('bob'), ('kevin');
 INSERT INTO "Dyno ""mite""".groups VALUES ('group-red'), ('group-green'), ('group-blue');
 SELECT habtm.create_join_table('"Dyno ""mite""".users', '"Dyno ""mite""".groups');
 SET search_path = '';
-SELECT habtm.denormalize('"Dyno ""mite""".groups_users', a_array => 'group ids', b_array => 'user_ids');
+SELECT habtm.denormalize('"Dyno ""mite""".groups_users', a_array => 'group ids', b_array => 'user_ids', writes => 'links');
 SELECT habtm.add('"Dyno ""mite""".users', 'groups', 'bob', ARRAY['group-red', 'group-green']);
 SELECT habtm.add('"Dyno ""mite""".users', 'groups', 'kevin', ARRAY['group-red']);
 SELECT id, "group ids" FROM "Dyno ""mite""".users ORDER BY id;
@@ -275,7 +275,7 @@ CREATE TABLE sensors (id uuid PRIMARY KEY);
 INSERT INTO devices VALUES ('00000000-0000-0000-0000-00000000000a'), ('00000000-0000-0000-0000-00000000000b');
 INSERT INTO sensors SELECT ('00000000-0000-0000-0000-00000000000' || i)::uuid FROM generate_series(1, 3) i;
 SELECT habtm.create_join_table('devices', 'sensors');
-SELECT habtm.denormalize('devices_sensors');
+SELECT habtm.denormalize('devices_sensors', writes => 'links');
 INSERT INTO devices_sensors VALUES ('00000000-0000-0000-0000-00000000000a', '00000000-0000-0000-0000-000000000003'),
                                    ('00000000-0000-0000-0000-00000000000a', '00000000-0000-0000-0000-000000000001');
 INSERT INTO devices_sensors VALUES ('00000000-0000-0000-0000-00000000000b', '00000000-0000-0000-0000-000000000001'),

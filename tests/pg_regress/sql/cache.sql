@@ -73,7 +73,7 @@ CREATE TABLE dyn.groups (id text PRIMARY KEY);
 INSERT INTO dyn.users VALUES ('bob'), ('kevin');
 INSERT INTO dyn.groups VALUES ('group-red'), ('group-green');
 SELECT habtm.create_join_table('dyn.users', 'dyn.groups');
-SELECT habtm.denormalize('dyn.groups_users', 'group_ids', 'user_ids');
+SELECT habtm.denormalize('dyn.groups_users', 'group_ids', 'user_ids', writes => 'links');
 INSERT INTO dyn.groups_users VALUES ('bob', 'group-red');
 ALTER SCHEMA dyn RENAME TO dynomite;
 INSERT INTO dynomite.groups_users VALUES ('kevin', 'group-red');

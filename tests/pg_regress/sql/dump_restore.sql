@@ -21,13 +21,19 @@ INSERT INTO "Shop".orders_products VALUES ('00000000-0000-0000-0000-000000000001
 INSERT INTO users VALUES (1), (2);
 INSERT INTO follows VALUES (1, 2);
 SELECT habtm.denormalize('"Shop".orders_products');
+SELECT habtm.denormalize('"Shop".orders_products', a_array => 'product_ids', writes => 'links');
 \! pg_dump --no-owner habtm_dump_source | psql -X -q -v ON_ERROR_STOP=1 -d habtm_dump_target > /dev/null && echo restored
 \c habtm_dump_target
 SELECT owner, relation, target, join_table, owner_column, target_column
   FROM habtm.associations ORDER BY join_table::text COLLATE "C", relation COLLATE "C";
 SELECT * FROM "Shop".orders_products ORDER BY 2;
 SELECT * FROM follows;
-SELECT owner, relation, owner_array FROM habtm.associations WHERE owner_array IS NOT NULL ORDER BY 1::text;
+SELECT owner, relation, owner_array, owner_array_writes FROM habtm.associations WHERE owner_array IS NOT NULL ORDER BY 1::text;
+-- the modes came along: one array may be written, the other refuses
+UPDATE "Shop".orders SET product_ids = '{apple}';
+UPDATE "Shop".products SET order_ids = '{}' WHERE sku = 'apple';
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM "Shop".orders_products ORDER BY 2;
 SELECT * FROM "Shop".orders;
 SELECT * FROM "Shop".products ORDER BY sku;
 -- Still keyed and cascading after the restore, the arrays still maintained, and the catalog
