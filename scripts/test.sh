@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test tier: style, pure-Rust unit tests (with the Rails vectors and the differential
 # test against real ActiveSupport), #[pg_test]s inside PostgreSQL, pg_regress against a
-# throwaway cluster with the release build installed, and concurrent writers under pgbench.
+# throwaway cluster with the release build installed, concurrent writers under pgbench, and
+# interleavings under PostgreSQL's isolation tester.
 # Installs what it needs first.
 # Every tier runs; the exit status is non-zero if any failed.
 source "$(dirname "$0")/lib.sh"
@@ -15,6 +16,10 @@ failures=()
 tier() {
     local name=$1
     shift
+    # TIERS="pg_regress isolation" runs only those (a quick local run; CI runs them all)
+    if [ -n "${TIERS:-}" ] && [[ " $TIERS " != *" $name "* ]]; then
+        return 0
+    fi
     log "tier: $name"
     if "$@"; then
         passed=$((passed + 1))
@@ -91,12 +96,26 @@ concurrency() {
     return $rc
 }
 
+# Interleavings that matter, run by PostgreSQL's isolation tester (tests/isolation/).
+isolation() {
+    install_extension >/dev/null || return 1
+    local dir rc=0
+    dir=$(mktemp -d /tmp/habtm-isolation.XXXXXX)
+    cluster_start "$dir"
+    PATH="$PG_BIN:$PATH" \
+        PG_ISOLATION_REGRESS="$(dirname "$("$PG_CONFIG" --pgxs)")/../test/isolation/pg_isolation_regress" \
+        tests/isolation/run.sh || rc=$?
+    cluster_stop "$dir"
+    return $rc
+}
+
 tier style style
 tier vectors-in-sync vectors_in_sync
 tier unit unit
 tier pg_test pg_tests
 tier pg_regress regress
 tier concurrency concurrency
+tier isolation isolation
 
 if [ $failed -gt 0 ]; then
     printf 'failed tiers: %s\n' "${failures[*]}"

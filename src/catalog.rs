@@ -31,6 +31,58 @@ pub fn lock(client: &mut SpiClient<'_>) -> Result<()> {
     Ok(())
 }
 
+/// Locks `tables` (ACCESS EXCLUSIVE) for a DDL function, all at once or none: each try takes
+/// them one by one with NOWAIT in a subtransaction; when one is busy, the try gives back what it
+/// took, waits for that one table alone (holding none of the others, then letting it go) and
+/// starts again. Writers lock a join table and its sides in either order (an INSERT: the join
+/// table, then its sides' key checks; a side's DELETE: the side, then the cascade into the join
+/// table), so a DDL call that waited for one table while holding another could deadlock with one
+/// of them; this one never does. It waits as long as writers hold the tables, as a lock wait
+/// (`lock_timeout`, `statement_timeout` and a cancel end it).
+pub fn lock_tables(client: &mut SpiClient<'_>, tables: &[pg_sys::Oid]) -> Result<()> {
+    let mut sorted = tables.to_vec();
+    sorted.sort_unstable_by_key(|o| o.to_u32());
+    sorted.dedup();
+    let mut names = Vec::with_capacity(sorted.len());
+    for t in sorted {
+        names.push(pgrx::spi::quote_literal(
+            crate::arrays::config::qualified_name_of(client, t)?,
+        ));
+    }
+    client.update(
+        &format!(
+            "DO $habtm$
+             DECLARE
+                 t pg_catalog.text;
+                 busy pg_catalog.text;
+             BEGIN
+                 LOOP
+                     BEGIN
+                         FOREACH t IN ARRAY ARRAY[{}]::pg_catalog.text[] LOOP
+                             busy := t;
+                             EXECUTE 'LOCK TABLE ' OPERATOR(pg_catalog.||) t OPERATOR(pg_catalog.||) ' IN ACCESS EXCLUSIVE MODE NOWAIT';
+                         END LOOP;
+                         RETURN;
+                     EXCEPTION WHEN lock_not_available THEN
+                         NULL;
+                     END;
+                     BEGIN
+                         EXECUTE 'LOCK TABLE ' OPERATOR(pg_catalog.||) busy OPERATOR(pg_catalog.||) ' IN ACCESS EXCLUSIVE MODE';
+                         RAISE SQLSTATE 'HBT01';
+                     EXCEPTION WHEN SQLSTATE 'HBT01' THEN
+                         NULL;
+                     END;
+                 END LOOP;
+             END
+             $habtm$",
+            names.join(", ")
+        ),
+        None,
+        &[],
+    )?;
+    Ok(())
+}
+
 /// Whether the relation is a registered join table.
 pub fn is_registered(client: &SpiClient<'_>, table: pg_sys::Oid) -> Result<bool> {
     let rows = client.select(

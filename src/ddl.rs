@@ -390,6 +390,9 @@ fn drop_join_table(join_table: Option<RegClass>) {
                 )?
                 .first()
                 .get_two::<pg_sys::Oid, pg_sys::Oid>()?;
+            if let (Some(a), Some(b)) = sides {
+                catalog::lock_tables(client, &[join_table.0, a, b])?;
+            }
             catalog::unregister(client, join_table.0)?;
             // its id arrays' triggers go with it (the columns stay, as after normalize)
             if let (Some(a), Some(b)) = sides {

@@ -357,12 +357,9 @@ fn denormalize(
                     self_association: true,
                 });
             }
-            // No writer may slip between the backfill and the triggers.
-            client.update(
-                &format!("LOCK TABLE {shown} IN SHARE ROW EXCLUSIVE MODE"),
-                None,
-                &[],
-            )?;
+            // No writer may slip between the backfill and the triggers, and none can deadlock
+            // with this call (catalog::lock_tables).
+            catalog::lock_tables(client, &[join, row.a, row.b])?;
             let a_final = want_a.clone().or(row.a_array.clone());
             let b_final = want_b.clone().or(row.b_array.clone());
             // the sides named take `writes`; the others keep theirs
@@ -425,6 +422,7 @@ fn normalize(join_table: Option<RegClass>, drop_columns: default!(Option<bool>, 
             catalog::lock(client)?;
             let shown = RegClass(join).shown();
             let row = read_row(client, join, &shown)?;
+            catalog::lock_tables(client, &[join, row.a, row.b])?;
             let before = config::load(client, join)?;
             client.update(
                 "UPDATE habtm.join_tables SET a_array = NULL, b_array = NULL
