@@ -147,7 +147,13 @@ pub fn lock_self_association(a: &Association, event: JoinEvent) -> String {
 /// stand aside for this statement, so each table is written once). Returns pairs of counts:
 /// links to delete and deleted, to insert and inserted, and (when the other side has an array)
 /// its rows to update and updated.
-pub fn array_written(a: &Association, i: usize, updated: bool) -> String {
+///
+/// `after_first` is the second pass of a self-association whose two arrays may both be
+/// written: the first pass has already changed this array in rows of the same statement (a
+/// self-link, two rows naming each other), so the arrays are read from the table as they are
+/// now, not from the transition table, and links are compared whatever the statement was.
+/// Where the two arrays of one statement disagree about a link, the first (`a`'s) wins.
+pub fn array_written(a: &Association, i: usize, updated: bool, after_first: bool) -> String {
     let side: &Side = &a.sides[i];
     let array = side.array.as_ref().expect("a side with an array");
     let (j, kc, ic) = (
@@ -157,13 +163,23 @@ pub fn array_written(a: &Association, i: usize, updated: bool) -> String {
     );
     let (key, arr) = (&side.key_sql, &array.sql);
     let (keq, ieq) = (&side.eq_sql, &a.sides[other(i)].eq_sql);
-    let want = format!(
-        "want AS (
-             SELECT n.{key} AS k, u.id FROM habtm_new n
-             CROSS JOIN LATERAL pg_catalog.unnest(n.{arr}) AS u(id))"
-    );
+    let want = if after_first {
+        format!(
+            "want AS (
+                 SELECT n.{key} AS k, u.id FROM {tbl} n
+                 CROSS JOIN LATERAL pg_catalog.unnest(n.{arr}) AS u(id)
+                  WHERE n.{key} {keq} ANY (SELECT w.{key} FROM habtm_new w))",
+            tbl = side.table_sql,
+        )
+    } else {
+        format!(
+            "want AS (
+                 SELECT n.{key} AS k, u.id FROM habtm_new n
+                 CROSS JOIN LATERAL pg_catalog.unnest(n.{arr}) AS u(id))"
+        )
+    };
     let mut ctes = vec![want];
-    if updated {
+    if updated || after_first {
         ctes.push(format!(
             "n AS (SELECT n.{key} AS k FROM habtm_new n),
              gone AS (

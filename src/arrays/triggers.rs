@@ -647,7 +647,18 @@ fn side_sync<'a>(
                 if let Some(other) = &other {
                     actions.push(other);
                 }
-                run_counted(client, &statements::array_written(a, i, updated), &actions)?;
+                // a self-association's second array, after the first was written
+                let after_first = i == 1
+                    && a.self_association()
+                    && a.sides[0]
+                        .array
+                        .as_ref()
+                        .is_some_and(|arr| arr.writes == config::Writes::Links);
+                run_counted(
+                    client,
+                    &statements::array_written(a, i, updated, after_first),
+                    &actions,
+                )?;
             }
         }
         Ok::<_, HabtmError>(())

@@ -163,6 +163,19 @@ SELECT id, following_ids, follower_ids FROM people ORDER BY id;
 DELETE FROM people WHERE id = 1;
 SELECT id, following_ids, follower_ids FROM people ORDER BY id;
 SELECT * FROM habtm.check('follows');
+-- A write that names rows of the same statement: a self-link, two rows naming each other, both
+-- arrays written at once (each of these lost a link in 0.1). Where the two arrays of one
+-- statement disagree about a link, following_ids (a's) wins.
+INSERT INTO people VALUES (5, 'p5'), (6, 'p6');
+UPDATE people SET following_ids = '{5}' WHERE id = 5;
+UPDATE people SET following_ids = CASE id WHEN 2 THEN '{3,6}'::int[] ELSE '{2}' END WHERE id IN (2, 6);
+UPDATE people SET following_ids = '{3}', follower_ids = '{3}' WHERE id IN (3, 4);
+SELECT * FROM follows ORDER BY 1, 2;
+SELECT id, following_ids, follower_ids FROM people ORDER BY id;
+SELECT * FROM habtm.check('follows');
+INSERT INTO people VALUES (7, 'p7', '{7}', '{7}');
+SELECT id, following_ids, follower_ids FROM people WHERE id = 7;
+SELECT * FROM habtm.check('follows');
 
 -- One side only: a_array named, b side left without an array.
 CREATE TABLE tags (id int PRIMARY KEY);
