@@ -167,22 +167,40 @@ COMMENT ON VIEW associations IS
 -- relations this very statement dropped. search_path pinned.
 CREATE FUNCTION forget_dropped_tables() RETURNS event_trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    touched pg_catalog.oid[];
+    more pg_catalog.oid[];
+    t pg_catalog.oid;
 BEGIN
-    DELETE FROM @extschema@.join_tables j
-     USING pg_catalog.pg_event_trigger_dropped_objects() d
-     WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
-       AND d.objsubid = 0
-       AND d.objid OPERATOR(pg_catalog.=) ANY (ARRAY[j.join_table::pg_catalog.oid, j.a::pg_catalog.oid, j.b::pg_catalog.oid]);
-    UPDATE @extschema@.join_tables j
-       SET a_array = CASE WHEN d.objid OPERATOR(pg_catalog.=) j.a::pg_catalog.oid
-                           AND d.address_names[3] OPERATOR(pg_catalog.=) j.a_array THEN NULL ELSE j.a_array END,
-           b_array = CASE WHEN d.objid OPERATOR(pg_catalog.=) j.b::pg_catalog.oid
-                           AND d.address_names[3] OPERATOR(pg_catalog.=) j.b_array THEN NULL ELSE j.b_array END
-      FROM pg_catalog.pg_event_trigger_dropped_objects() d
-     WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
-       AND d.objsubid OPERATOR(pg_catalog.<>) 0
-       AND ((d.objid OPERATOR(pg_catalog.=) j.a::pg_catalog.oid AND d.address_names[3] OPERATOR(pg_catalog.=) j.a_array)
-         OR (d.objid OPERATOR(pg_catalog.=) j.b::pg_catalog.oid AND d.address_names[3] OPERATOR(pg_catalog.=) j.b_array));
+    WITH gone AS (
+        DELETE FROM @extschema@.join_tables j
+         USING pg_catalog.pg_event_trigger_dropped_objects() d
+         WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+           AND d.objsubid OPERATOR(pg_catalog.=) 0
+           AND d.objid OPERATOR(pg_catalog.=) ANY (ARRAY[j.join_table::pg_catalog.oid, j.a::pg_catalog.oid, j.b::pg_catalog.oid])
+        RETURNING ARRAY[j.join_table::pg_catalog.oid, j.a::pg_catalog.oid, j.b::pg_catalog.oid] AS tables)
+    SELECT pg_catalog.array_agg(u) INTO touched FROM gone, pg_catalog.unnest(gone.tables) u;
+    WITH kept AS (
+        UPDATE @extschema@.join_tables j
+           SET a_array = CASE WHEN d.objid OPERATOR(pg_catalog.=) j.a::pg_catalog.oid
+                               AND d.address_names[3] OPERATOR(pg_catalog.=) j.a_array THEN NULL ELSE j.a_array END,
+               b_array = CASE WHEN d.objid OPERATOR(pg_catalog.=) j.b::pg_catalog.oid
+                               AND d.address_names[3] OPERATOR(pg_catalog.=) j.b_array THEN NULL ELSE j.b_array END
+          FROM pg_catalog.pg_event_trigger_dropped_objects() d
+         WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+           AND d.objsubid OPERATOR(pg_catalog.<>) 0
+           AND ((d.objid OPERATOR(pg_catalog.=) j.a::pg_catalog.oid AND d.address_names[3] OPERATOR(pg_catalog.=) j.a_array)
+             OR (d.objid OPERATOR(pg_catalog.=) j.b::pg_catalog.oid AND d.address_names[3] OPERATOR(pg_catalog.=) j.b_array))
+        RETURNING ARRAY[j.join_table::pg_catalog.oid, j.a::pg_catalog.oid, j.b::pg_catalog.oid] AS tables)
+    SELECT pg_catalog.array_agg(u) INTO more FROM kept, pg_catalog.unnest(kept.tables) u;
+    -- The triggers of the tables that remain follow the catalog: a column dropped with CASCADE
+    -- takes the side triggers that name it, which the table's other associations share too.
+    FOR t IN SELECT DISTINCT u FROM pg_catalog.unnest(touched OPERATOR(pg_catalog.||) more) u
+              WHERE EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) u)
+              ORDER BY u
+    LOOP
+        PERFORM @extschema@.reinstall_triggers(t::pg_catalog.regclass);
+    END LOOP;
 END
 $$;
 REVOKE ALL ON FUNCTION forget_dropped_tables() FROM PUBLIC;

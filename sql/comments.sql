@@ -33,6 +33,10 @@ COMMENT ON FUNCTION join_tables_guard() IS
 COMMENT ON FUNCTION follow_renamed_columns() IS
 'Event trigger: a renamed column that the catalog names (a join column, a key, an id array) keeps its association under its new name';
 
+COMMENT ON FUNCTION reinstall_triggers(regclass) IS
+'Internal (the catalog''s sql_drop event trigger): re-creates habtm''s triggers on a table from the catalog as it is now';
+REVOKE ALL ON FUNCTION reinstall_triggers(regclass) FROM PUBLIC;
+
 COMMENT ON FUNCTION column_exists(regclass, name) IS
 'Internal (the catalog''s event trigger): whether the table has a live column of this name';
 

@@ -31,56 +31,62 @@ pub fn lock(client: &mut SpiClient<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Locks `tables` (ACCESS EXCLUSIVE) for a DDL function, all at once or none: each try takes
-/// them one by one with NOWAIT in a subtransaction; when one is busy, the try gives back what it
-/// took, waits for that one table alone (holding none of the others, then letting it go) and
-/// starts again. Writers lock a join table and its sides in either order (an INSERT: the join
-/// table, then its sides' key checks; a side's DELETE: the side, then the cascade into the join
-/// table), so a DDL call that waited for one table while holding another could deadlock with one
-/// of them; this one never does. It waits as long as writers hold the tables, as a lock wait
-/// (`lock_timeout`, `statement_timeout` and a cancel end it).
+/// Locks `tables` (ACCESS EXCLUSIVE) for a DDL function, all at once or none, after checking
+/// that the caller owns each (the DDL needs that anyway; locking first would let any role hold
+/// another's tables). Each try takes them one by one without waiting; when one is busy, the
+/// try gives back what it took, waits for that one table alone (holding none of the others,
+/// then letting it go) and starts again. Writers lock a join table and its sides in either
+/// order (an INSERT: the join table, then its sides' key checks; a side's DELETE: the side,
+/// then the cascade into the join table), so a DDL call that waited for one table while holding
+/// another could deadlock with one of them; this one never does. It waits as long as writers
+/// hold the tables, as an ordinary lock wait (`lock_timeout`, `statement_timeout` and a cancel
+/// end it).
 pub fn lock_tables(client: &mut SpiClient<'_>, tables: &[pg_sys::Oid]) -> Result<()> {
     let mut sorted = tables.to_vec();
     sorted.sort_unstable_by_key(|o| o.to_u32());
     sorted.dedup();
-    let mut names = Vec::with_capacity(sorted.len());
-    for t in sorted {
-        names.push(pgrx::spi::quote_literal(
-            crate::arrays::config::qualified_name_of(client, t)?,
-        ));
+    for &t in &sorted {
+        let owner = client
+            .select(
+                "SELECT pg_catalog.pg_has_role(c.relowner, 'USAGE') FROM pg_catalog.pg_class c
+                  WHERE c.oid OPERATOR(pg_catalog.=) $1",
+                Some(1),
+                &[RegClass(t).into()],
+            )?
+            .first()
+            .get::<bool>(1)?;
+        if owner != Some(true) {
+            return Err(HabtmError::NotOwner {
+                table: RegClass(t).shown(),
+            });
+        }
     }
-    client.update(
-        &format!(
-            "DO $habtm$
-             DECLARE
-                 t pg_catalog.text;
-                 busy pg_catalog.text;
-             BEGIN
-                 LOOP
-                     BEGIN
-                         FOREACH t IN ARRAY ARRAY[{}]::pg_catalog.text[] LOOP
-                             busy := t;
-                             EXECUTE 'LOCK TABLE ' OPERATOR(pg_catalog.||) t OPERATOR(pg_catalog.||) ' IN ACCESS EXCLUSIVE MODE NOWAIT';
-                         END LOOP;
-                         RETURN;
-                     EXCEPTION WHEN lock_not_available THEN
-                         NULL;
-                     END;
-                     BEGIN
-                         EXECUTE 'LOCK TABLE ' OPERATOR(pg_catalog.||) busy OPERATOR(pg_catalog.||) ' IN ACCESS EXCLUSIVE MODE';
-                         RAISE SQLSTATE 'HBT01';
-                     EXCEPTION WHEN SQLSTATE 'HBT01' THEN
-                         NULL;
-                     END;
-                 END LOOP;
-             END
-             $habtm$",
-            names.join(", ")
-        ),
-        None,
-        &[],
-    )?;
-    Ok(())
+    let mode = pg_sys::AccessExclusiveLock as pg_sys::LOCKMODE;
+    loop {
+        let mut held = Vec::with_capacity(sorted.len());
+        let mut busy = None;
+        for &t in &sorted {
+            // SAFETY: a conditional lock of an existing relation; it never waits.
+            if unsafe { pg_sys::ConditionalLockRelationOid(t, mode) } {
+                held.push(t);
+            } else {
+                busy = Some(t);
+                break;
+            }
+        }
+        let Some(busy) = busy else {
+            return Ok(());
+        };
+        // SAFETY: releases exactly the locks this try took (a lock the transaction held
+        // before stays held: lock counts), then waits for the busy one alone and lets it go.
+        unsafe {
+            for &t in &held {
+                pg_sys::UnlockRelationOid(t, mode);
+            }
+            pg_sys::LockRelationOid(busy, mode);
+            pg_sys::UnlockRelationOid(busy, mode);
+        }
+    }
 }
 
 /// Whether the relation is a registered join table.

@@ -390,8 +390,14 @@ fn drop_join_table(join_table: Option<RegClass>) {
                 )?
                 .first()
                 .get_two::<pg_sys::Oid, pg_sys::Oid>()?;
-            if let (Some(a), Some(b)) = sides {
-                catalog::lock_tables(client, &[join_table.0, a, b])?;
+            // the sides only when their triggers change (arrays): a join table's owner may
+            // drop it, as DROP TABLE allows, without owning the tables it joins
+            let arrays = crate::arrays::config::load(client, join_table.0)?.is_some();
+            match sides {
+                (Some(a), Some(b)) if arrays => {
+                    catalog::lock_tables(client, &[join_table.0, a, b])?
+                }
+                _ => catalog::lock_tables(client, &[join_table.0])?,
             }
             catalog::unregister(client, join_table.0)?;
             // its id arrays' triggers go with it (the columns stay, as after normalize)

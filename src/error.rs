@@ -161,6 +161,8 @@ pub enum HabtmError {
         column: String,
         existing: String,
     },
+    /// A DDL function called on a table the caller does not own.
+    NotOwner { table: String },
     /// A `writes` argument that is neither `'reject'` nor `'links'`.
     BadWrites { given: String },
     /// A write that would change an id array kept with `writes => 'reject'`.
@@ -253,6 +255,7 @@ impl HabtmError {
             HabtmError::RowSecurity { .. } => ERRCODE_INSUFFICIENT_PRIVILEGE,
             HabtmError::ReadOnlyArray { .. } => ERRCODE_GENERATED_ALWAYS,
             HabtmError::BadWrites { .. } => ERRCODE_INVALID_PARAMETER_VALUE,
+            HabtmError::NotOwner { .. } => ERRCODE_INSUFFICIENT_PRIVILEGE,
             HabtmError::RowsSkipped { .. } => ERRCODE_TRIGGERED_ACTION_EXCEPTION,
             HabtmError::Spi(_) => ERRCODE_INTERNAL_ERROR,
         }
@@ -399,6 +402,7 @@ impl HabtmError {
             HabtmError::RowSecurity { table, array } => {
                 format!("row-level security on {table} keeps habtm from maintaining {array}")
             }
+            HabtmError::NotOwner { table } => format!("must be owner of table {table}"),
             HabtmError::BadWrites { given } => {
                 format!("writes must be 'reject' or 'links', not {}", quote_literal(given))
             }

@@ -293,6 +293,20 @@ pub fn reconcile_association(
     Ok(())
 }
 
+/// Re-creates habtm's triggers on a table from the catalog as it is now. Internal: the `sql_drop`
+/// event trigger calls it (as the extension's owner) for the tables that remain after a drop,
+/// since a column dropped with CASCADE takes the side triggers that name it, which the table's
+/// other associations share. Not granted to PUBLIC.
+#[pg_extern(volatile)]
+#[search_path(pg_catalog, pg_temp)]
+fn reinstall_triggers(table: Option<RegClass>) {
+    let run = || -> Result<()> {
+        let table = crate::error::required("habtm.reinstall_triggers", "table", table)?;
+        Spi::connect_mut(|client| reconcile_triggers(client, table.0))
+    };
+    run().or_raise()
+}
+
 /// Rails' `collection_singular_ids` name for an association: `projects` → `project_ids`.
 fn default_array_name(relation: &str) -> String {
     format!("{}_ids", habtm_naming::singularize(relation))

@@ -177,6 +177,22 @@ INSERT INTO people VALUES (7, 'p7', '{7}', '{7}');
 SELECT id, following_ids, follower_ids FROM people WHERE id = 7;
 SELECT * FROM habtm.check('follows');
 
+-- Dropping one id array column with CASCADE (it takes the side triggers that name it) leaves
+-- the table's other associations maintained: the catalog forgets that array and the triggers
+-- are re-created for the others.
+CREATE TABLE skills (id int PRIMARY KEY);
+INSERT INTO skills VALUES (1), (2);
+SELECT habtm.create_join_table('people', 'skills');
+SELECT habtm.denormalize('people_skills', writes => 'links');
+ALTER TABLE people DROP COLUMN following_ids CASCADE;
+SELECT owner, relation, owner_array FROM habtm.associations WHERE owner = 'people'::regclass ORDER BY 2;
+SELECT tgname FROM pg_trigger WHERE tgrelid = 'people'::regclass AND NOT tgisinternal ORDER BY 1;
+UPDATE people SET skill_ids = '{2,1}' WHERE id = 2;
+INSERT INTO people_skills VALUES (3, 2);
+SELECT id, skill_ids, follower_ids FROM people ORDER BY id;
+SELECT id, person_ids FROM skills ORDER BY id;
+SELECT count(*) AS drift FROM habtm.check();
+
 -- One side only: a_array named, b side left without an array.
 CREATE TABLE tags (id int PRIMARY KEY);
 CREATE TABLE posts (id int PRIMARY KEY);
