@@ -189,6 +189,23 @@ impl Association {
         out
     }
 
+    /// Fills `{links}` in a reader's template: the join table, or, when row-level security
+    /// applies to the target table for the current role, only the links whose target row the
+    /// role can see, so that `count`, `ids` and `exists` agree with `collection` and `find`
+    /// (which read the target rows). Checked per call: it depends on the role and on
+    /// `row_security`.
+    fn visible_links(&self, template: &str) -> String {
+        // SAFETY: a syscache lookup of the association's target table, which exists.
+        let rls = unsafe { pg_sys::check_enable_rls(self.target_oid, pg_sys::InvalidOid, true) };
+        let links = if rls == pg_sys::CheckEnableRlsResult::RLS_ENABLED as i32 {
+            "(SELECT v.{oc}, v.{tc} FROM {j} v
+               WHERE EXISTS (SELECT FROM {target} t WHERE t.{tk} {teq} v.{tc})) AS visible"
+        } else {
+            "{j}"
+        };
+        self.render(&template.replace("{links}", links))
+    }
+
     /// `CAST($n AS <owner key type>)`.
     pub fn owner_param(&self, n: usize) -> String {
         format!("CAST(${n} AS {})", self.owner_type_sql)
@@ -448,7 +465,7 @@ fn counted(
             args.extend(targets.map(AnyValue::param));
             plans::count(
                 client,
-                &a.render(template),
+                &a.visible_links(template),
                 &args,
                 writing,
                 PlanMode::Generic,
@@ -772,7 +789,7 @@ fn count_links(owner: Option<RegClass>, relation: Option<&str>, id: Option<AnyVa
         id,
         None,
         false,
-        "SELECT pg_catalog.count(*) FROM {j} WHERE {oc} {oeq} {id}",
+        "SELECT pg_catalog.count(*) FROM {links} WHERE {oc} {oeq} {id}",
     )
 }
 
@@ -787,8 +804,8 @@ fn link_exists(
     with_target(owner, relation, id, target, |client, a, id, target| {
         let row = plans::run(
             client,
-            &a.render(
-                "SELECT EXISTS (SELECT FROM {j} WHERE {oc} {oeq} {id}
+            &a.visible_links(
+                "SELECT EXISTS (SELECT FROM {links} WHERE {oc} {oeq} {id}
                                        AND {tc} {teq} {target_id})",
             ),
             &[id.param(), target.param()],
@@ -861,7 +878,7 @@ fn linked_ids(owner: Option<RegClass>, relation: Option<&str>, id: Option<AnyVal
         id,
         Form::Json,
         "SELECT COALESCE(pg_catalog.jsonb_agg({tc} ORDER BY {tc}), '[]')
-           FROM {j} WHERE {oc} {oeq} {id}",
+           FROM {links} WHERE {oc} {oeq} {id}",
     )
 }
 
@@ -878,7 +895,7 @@ fn linked_ids_typed(
         relation,
         id,
         Form::Typed(result_type.oid),
-        "SELECT ARRAY(SELECT {tc} FROM {j} WHERE {oc} {oeq} {id} ORDER BY {tc})",
+        "SELECT ARRAY(SELECT {tc} FROM {links} WHERE {oc} {oeq} {id} ORDER BY {tc})",
     )
 }
 
@@ -896,7 +913,7 @@ fn ids_of<K: Kind>(
             "ids",
             RegClass(a.target_oid),
         )?;
-        let row = plans::run(client, &a.render(template), &[id.param()], false)?.first();
+        let row = plans::run(client, &a.visible_links(template), &[id.param()], false)?.first();
         Ok(row
             .get::<Raw<K>>(1)?
             .expect("an aggregate or ARRAY() is never NULL"))

@@ -91,6 +91,26 @@ SELECT count(*) AS evil_rows FROM mal.evil;
 SELECT rolsuper AS mallory_is_superuser FROM pg_roles WHERE rolname = 'habtm_mallory';
 SELECT owner, relation, join_table FROM habtm.associations ORDER BY join_table::text COLLATE "C", owner::text COLLATE "C";
 
+-- ## Row-level security on the target: every reader sees the same rows
+CREATE TABLE docs_owner (id int PRIMARY KEY);
+CREATE TABLE secrets (id int PRIMARY KEY, level int NOT NULL);
+INSERT INTO docs_owner VALUES (1);
+INSERT INTO secrets VALUES (1, 0), (2, 5), (3, 0);
+SELECT habtm.create_join_table('docs_owner', 'secrets');
+SELECT habtm.add('docs_owner', 'secrets', 1, ARRAY[1, 2, 3]) AS added;
+ALTER TABLE secrets ENABLE ROW LEVEL SECURITY;
+CREATE POLICY public_only ON secrets FOR SELECT USING (level OPERATOR(pg_catalog.=) 0);
+CREATE ROLE habtm_reader;
+GRANT SELECT ON docs_owner, secrets, docs_owner_secrets TO habtm_reader;
+SET ROLE habtm_reader;
+SELECT habtm.count('docs_owner', 'secrets', 1) AS count, habtm.ids('docs_owner', 'secrets', 1) AS ids,
+       habtm.exists('docs_owner', 'secrets', 1, 2) AS sees_2, habtm.exists('docs_owner', 'secrets', 1, 3) AS sees_3;
+SELECT habtm.collection('docs_owner', 'secrets', 1) AS collection;
+SELECT habtm.find('docs_owner', 'secrets', 1, 2);
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+SELECT habtm.count('docs_owner', 'secrets', 1) AS count_as_owner;
+
 -- ## Keys compared with their own type's equality (citext)
 CREATE TABLE users (name citext PRIMARY KEY);
 CREATE TABLE groups (name citext PRIMARY KEY);
@@ -262,3 +282,4 @@ SELECT length(habtm.join_table_name(repeat('a_', 1000000), repeat('a_', 1000000)
 \c :regress_db
 DROP DATABASE habtm_security;
 DROP ROLE habtm_mallory;
+DROP ROLE habtm_reader;
