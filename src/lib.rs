@@ -26,6 +26,15 @@ pgrx::pg_module_magic!();
 /// Called once per backend when the library is loaded.
 #[pgrx::pg_guard]
 pub extern "C-unwind" fn _PG_init() {
+    // pgrx appends a Rust backtrace to the DETAIL of errors it re-raises when the server's
+    // environment asks for backtraces (RUST_BACKTRACE): internals in a user-facing message.
+    // RUST_LIB_BACKTRACE=0 turns off only that capture (a panic's own report still follows
+    // RUST_BACKTRACE); a value set by the operator is left alone.
+    if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
+        // SAFETY: _PG_init runs once, in a single-threaded backend, before any habtm code
+        // reads the environment.
+        unsafe { std::env::set_var("RUST_LIB_BACKTRACE", "0") };
+    }
     invalidation::init();
     arrays::init();
 }

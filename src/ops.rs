@@ -228,11 +228,18 @@ fn unknown_relation(client: &SpiClient<'_>, owner: RegClass, relation: &str) -> 
         .select(
             "SELECT $1::pg_catalog.regclass::pg_catalog.text,
                     (SELECT pg_catalog.string_agg(pg_catalog.quote_literal(relation), ', ' ORDER BY relation)
-                       FROM habtm.associations WHERE owner OPERATOR(pg_catalog.=) $1)",
+                       FROM habtm.associations WHERE owner OPERATOR(pg_catalog.=) $1),
+                    EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) $1)",
             Some(1),
             &[owner.into()],
         )?
         .first();
+    if !row.get::<bool>(3)?.unwrap_or(false) {
+        return Ok(HabtmError::NoSuchRelation {
+            argument: "owner",
+            oid: owner.0.to_u32(),
+        });
+    }
     Ok(HabtmError::UnknownRelation {
         owner: row.get::<String>(1)?.unwrap_or_default(),
         relation: relation.to_owned(),
@@ -346,12 +353,15 @@ fn check_call(
         )?;
     }
     let mut args: Vec<DatumWithOid> = vec![id.param()];
+    // NULL elements (22004), or NULL for a multidimensional array (2202E, as for id arrays;
+    // array_position would say 0A000)
     let null_element = match targets {
         Some(t) => {
             args.push(t.param());
             format!(
-                "pg_catalog.array_position({}, NULL) IS NOT NULL",
-                a.targets_param(2)
+                "CASE WHEN pg_catalog.array_ndims({t}) OPERATOR(pg_catalog.>) 1 THEN NULL
+                      ELSE pg_catalog.array_position({t}, NULL) IS NOT NULL END",
+                t = a.targets_param(2)
             )
         }
         None => "false".into(),
@@ -376,7 +386,14 @@ fn check_call(
         id = a.owner_param(1),
     );
     let row = plans::run(client, &sql, &args, false)?.first();
-    if row.get::<bool>(2)?.unwrap_or(false) {
+    let null_element = row.get::<bool>(2)?;
+    if targets.is_some() && null_element.is_none() {
+        return Err(HabtmError::BadIdArray {
+            what: "targets".into(),
+            reason: "is multidimensional",
+        });
+    }
+    if null_element.unwrap_or(false) {
         return Err(HabtmError::NullArgument {
             function: "habtm",
             argument: "an element of targets",

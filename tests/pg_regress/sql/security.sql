@@ -276,6 +276,11 @@ CREATE TABLE docs (id int PRIMARY KEY, body json);
 SELECT habtm.create_join_table('developers', 'docs');
 SELECT habtm.collection('developers', 'docs', 1, '{"where": {"body": {"gt": 1}}}');
 \echo :LAST_ERROR_SQLSTATE
+-- codes that say what is wrong: a two-dimensional targets array, an owner OID that names nothing
+SELECT habtm.add('developers', 'measures', 1, ARRAY[[1, 2], [3, 4]]);
+\echo :LAST_ERROR_SQLSTATE
+SELECT habtm.count(4294967000::oid::regclass, 'measures', 1);
+\echo :LAST_ERROR_SQLSTATE
 -- linear naming: two megabytes of separators
 SELECT length(habtm.join_table_name(repeat('a_', 1000000), repeat('a_', 1000000) || 'b')) AS long_name;
 
