@@ -69,7 +69,7 @@ fn array_type_for(
     let row = client
         .select(
             &format!(
-                "SELECT t.typarray, pg_catalog.format_type(t.typarray, NULL), {}
+                "SELECT t.typarray, pg_catalog.format_type(t.typarray, a.atttypmod), {}
                    FROM pg_catalog.pg_attribute a
                    JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
                    {}

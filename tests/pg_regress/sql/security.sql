@@ -276,6 +276,20 @@ CREATE TABLE docs (id int PRIMARY KEY, body json);
 SELECT habtm.create_join_table('developers', 'docs');
 SELECT habtm.collection('developers', 'docs', 1, '{"where": {"body": {"gt": 1}}}');
 \echo :LAST_ERROR_SQLSTATE
+-- keys with a length: char(3) and varchar(10) ids keep their modifier in the arrays
+CREATE TABLE coded (code char(3) PRIMARY KEY);
+CREATE TABLE labelled (label varchar(10) PRIMARY KEY);
+INSERT INTO coded VALUES ('abc'), ('de');
+INSERT INTO labelled VALUES ('first'), ('second');
+SELECT habtm.create_join_table('coded', 'labelled');
+SELECT habtm.denormalize('coded_labelled');
+SELECT attrelid::regclass AS "table", attname, format_type(atttypid, atttypmod) FROM pg_attribute
+ WHERE attrelid IN ('coded'::regclass, 'labelled'::regclass) AND attnum > 0 ORDER BY 1, 2;
+SELECT habtm.add('coded', 'labelled', 'abc', ARRAY['first', 'second']::varchar[]) AS added;
+SELECT habtm.add('labelled', 'coded', 'first', ARRAY['de']::bpchar[]) AS added;
+SELECT * FROM coded ORDER BY 1;
+SELECT * FROM labelled ORDER BY 1;
+SELECT count(*) AS drift FROM habtm.check();
 -- codes that say what is wrong: a two-dimensional targets array, an owner OID that names nothing
 SELECT habtm.add('developers', 'measures', 1, ARRAY[[1, 2], [3, 4]]);
 \echo :LAST_ERROR_SQLSTATE
