@@ -91,6 +91,41 @@ SELECT count(*) AS evil_rows FROM mal.evil;
 SELECT rolsuper AS mallory_is_superuser FROM pg_roles WHERE rolname = 'habtm_mallory';
 SELECT owner, relation, join_table FROM habtm.associations ORDER BY join_table::text COLLATE "C", owner::text COLLATE "C";
 
+-- ## check and repair act on each array as its table's owner (as VACUUM does)
+-- mallory's own association with an id array, and a trigger that records who runs it
+SET ROLE habtm_mallory;
+CREATE TABLE mal.a (id int PRIMARY KEY);
+CREATE TABLE mal.b (id int PRIMARY KEY);
+CREATE TABLE mal.seen (who name);
+INSERT INTO mal.a VALUES (1); INSERT INTO mal.b VALUES (1);
+SELECT habtm.create_join_table('mal.a', 'mal.b');
+SELECT habtm.denormalize('mal.a_b', a_array => 'b_ids');
+CREATE FUNCTION mal.record() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO mal.seen VALUES (current_user);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER record AFTER UPDATE ON mal.a FOR EACH STATEMENT EXECUTE FUNCTION mal.record();
+RESET ROLE;
+-- drift made behind habtm's back, then repaired by a superuser over every table
+SET session_replication_role = replica;
+INSERT INTO mal.a_b VALUES (1, 1);
+RESET session_replication_role;
+SELECT count(*) AS drift FROM habtm.check();
+SELECT habtm.repair() AS repaired;
+SELECT who AS trigger_ran_as FROM mal.seen;
+SELECT rolsuper AS mallory_is_superuser FROM pg_roles WHERE rolname = 'habtm_mallory';
+-- a role that owns none of the tables: named, refused; everything, skipped
+CREATE ROLE habtm_nobody;
+GRANT USAGE ON SCHEMA mal TO habtm_nobody;
+SET ROLE habtm_nobody;
+SELECT habtm.repair('mal.a_b');
+\echo :LAST_ERROR_SQLSTATE
+SELECT habtm.repair() AS repaired_nothing;
+RESET ROLE;
+REVOKE USAGE ON SCHEMA mal FROM habtm_nobody;
+DROP ROLE habtm_nobody;
+
 -- ## Row-level security on the target: every reader sees the same rows
 CREATE TABLE docs_owner (id int PRIMARY KEY);
 CREATE TABLE secrets (id int PRIMARY KEY, level int NOT NULL);
