@@ -97,6 +97,8 @@ COMMENT ON FUNCTION side_lock() IS
 'Trigger (installed by denormalize on joined tables): takes the association''s advisory lock exclusively before deletes, truncations and writes of keys or of id arrays kept with writes => ''links''';
 COMMENT ON FUNCTION side_canonical() IS
 'Trigger (installed by denormalize on joined tables): stores written id arrays sorted and without duplicates (writes => ''links''), or keeps a read-only one as it was and refuses a change (writes => ''reject''); NULL elements are an error';
+COMMENT ON FUNCTION side_insert_check() IS
+'Constraint trigger (deferred; installed by denormalize on tables with read-only arrays): a row inserted with ids must hold exactly the join table''s links when the transaction commits';
 COMMENT ON FUNCTION side_sync() IS
 'Trigger (installed by denormalize on joined tables with an array kept with writes => ''links''): makes the join table follow written id arrays';
 COMMENT ON FUNCTION catalog_changed() IS

@@ -444,7 +444,7 @@ impl HabtmError {
                     .into(),
             ),
             HabtmError::ReadOnlyArray { inserting: true, .. } => Some(
-                "A new row starts with no links ('{}'); a non-empty array on INSERT would be a write of them."
+                "A row inserted with ids must hold exactly the links the join table has when the transaction commits (as in a data-only restore in one transaction); a new row otherwise starts with '{}'."
                     .into(),
             ),
             HabtmError::ReadOnlyArray { inserting: false, .. } => Some(

@@ -163,7 +163,7 @@ fn prepare_column(
 
 /// Every trigger habtm creates (and the only ones it drops): a user's own trigger is never
 /// touched, whatever its name.
-const TRIGGER_NAMES: [&str; 9] = [
+const TRIGGER_NAMES: [&str; 10] = [
     "habtm_join_lock",
     "habtm_join_sync_insert",
     "habtm_join_sync_update",
@@ -173,6 +173,7 @@ const TRIGGER_NAMES: [&str; 9] = [
     "habtm_side_canonical",
     "habtm_side_sync_insert",
     "habtm_side_sync_update",
+    "habtm_side_insert_check",
 ];
 
 /// What a table needs: the join-table triggers, and as a side the lock trigger (when it is a side
@@ -221,6 +222,7 @@ fn reconcile_triggers(client: &mut SpiClient<'_>, table: pg_sys::Oid) -> Result<
     // that sets one to what it holds takes no lock and writes no link.
     let mut watched: Vec<String> = Vec::new();
     let mut arrays: Vec<String> = Vec::new();
+    let mut read_only: Vec<String> = Vec::new();
     let mut writable = false;
     for join in config::side_joins(client, table)? {
         let Some(a) = config::load(client, join)? else {
@@ -233,6 +235,8 @@ fn reconcile_triggers(client: &mut SpiClient<'_>, table: pg_sys::Oid) -> Result<
                 if arr.writes == config::Writes::Links {
                     watched.push(arr.sql.clone());
                     writable = true;
+                } else {
+                    read_only.push(arr.sql.clone());
                 }
             }
         }
@@ -258,6 +262,25 @@ fn reconcile_triggers(client: &mut SpiClient<'_>, table: pg_sys::Oid) -> Result<
                 "CREATE TRIGGER habtm_side_canonical BEFORE INSERT OR UPDATE OF {} ON {shown}
                      FOR EACH ROW EXECUTE FUNCTION habtm.side_canonical()",
                 arrays.join(", ")
+            ),
+            None,
+            &[],
+        )?;
+    }
+    read_only.sort();
+    read_only.dedup();
+    if !read_only.is_empty() {
+        // rows inserted with ids: checked against the join table at commit (side_insert_check)
+        let when: Vec<String> = read_only
+            .iter()
+            .map(|c| format!("pg_catalog.cardinality(NEW.{c}) OPERATOR(pg_catalog.>) 0"))
+            .collect();
+        client.update(
+            &format!(
+                "CREATE CONSTRAINT TRIGGER habtm_side_insert_check AFTER INSERT ON {shown}
+                     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ({})
+                     EXECUTE FUNCTION habtm.side_insert_check()",
+                when.join(" OR ")
             ),
             None,
             &[],
@@ -527,7 +550,8 @@ fn as_owner<R>(owner: pg_sys::Oid, f: impl FnOnce() -> Result<R>) -> Result<R> {
     // SAFETY: reads the current user and security context into the two locals.
     unsafe { pg_sys::GetUserIdAndSecContext(&mut user, &mut context) };
     let _restore = Restore(user, context);
-    let restricted = (pg_sys::SECURITY_RESTRICTED_OPERATION | pg_sys::SECURITY_LOCAL_USERID_CHANGE) as i32;
+    let restricted =
+        (pg_sys::SECURITY_RESTRICTED_OPERATION | pg_sys::SECURITY_LOCAL_USERID_CHANGE) as i32;
     // SAFETY: the owner is a role that exists (it owns a table); the caller is a member of it.
     unsafe { pg_sys::SetUserIdAndSecContext(owner, context | restricted) };
     f()

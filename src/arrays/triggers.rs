@@ -549,10 +549,11 @@ fn side_canonical<'a>(
     wrap(current)
 }
 
-/// A write of a read-only (`writes => 'reject'`) array: the set it held (`before`; an inserted
-/// row holds the empty set) is the only value it may be given, in any order and with
-/// duplicates (an ORM's `save()` writing every column). Returns the stored value to keep, or
-/// the error that names the column and the functions that change links.
+/// A write of a read-only (`writes => 'reject'`) array: the set it held (`before`) is the only
+/// value an UPDATE may give it, in any order and with duplicates (an ORM's `save()` writing every
+/// column). Returns the stored value to keep, or the error that names the column and the
+/// functions that change links. An INSERT's array is stored canonical and checked against the
+/// join table when the transaction commits ([`side_insert_check`]).
 ///
 /// # Safety
 /// `value` and `before` are arrays of `t`'s type.
@@ -563,21 +564,23 @@ unsafe fn unchanged_or_refuse(
     what: &str,
     arr: &config::ArrayColumn,
 ) -> HResult<Option<pg_sys::Datum>> {
+    let Some(before) = before else {
+        // An inserted row's ids are checked when the transaction commits (side_insert_check):
+        // by then a data-only restore has loaded the join table's rows too. Stored canonical.
+        // SAFETY: forwarded contract.
+        return unsafe { t.canonical(value, what) };
+    };
     // SAFETY: forwarded contract.
     let given = unsafe { t.elements(value, what)? };
-    let held = match before {
-        // SAFETY: forwarded contract.
-        Some(b) => unsafe { t.elements(b, what)? },
-        None => Vec::new(),
-    };
-    if t.same_set(given, held.clone()) {
-        // keep exactly what was stored (canonical already), or '{}' on INSERT
-        return Ok(Some(before.unwrap_or_else(|| t.build(&[]))));
+    // SAFETY: forwarded contract.
+    let held = unsafe { t.elements(before, what)? };
+    if t.same_set(given, held) {
+        return Ok(Some(before)); // exactly what was stored (canonical already)
     }
     Err(HabtmError::ReadOnlyArray {
         column: what.to_owned(),
         array: arr.name.clone(),
-        inserting: before.is_none(),
+        inserting: false,
     })
 }
 
@@ -665,6 +668,82 @@ fn side_sync<'a>(
     })
     .or_raise();
     Ok(None)
+}
+
+/// AFTER INSERT … FOR EACH ROW, a constraint trigger deferred to the end of the transaction, on a
+/// side table with read-only arrays, for rows inserted with a non-empty one: by then the join
+/// table must hold exactly those links (a data-only restore in one transaction loads them after
+/// the side tables), or the transaction fails (428C9). Rows inserted with `'{}'` (or their
+/// default) never get here: the trigger's WHEN clause.
+#[pg_trigger]
+fn side_insert_check<'a>(
+    trigger: &'a PgTrigger<'a>,
+) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, HabtmError> {
+    let table = relid(trigger);
+    let data = trigger.trigger_data();
+    // SAFETY: the relation of a firing trigger is open and its descriptor valid.
+    let tupdesc = unsafe { (*data.tg_relation).rd_att };
+    Spi::connect_mut(|client| {
+        for a in config::for_side(client, table)?.iter() {
+            for (i, s) in a.sides.iter().enumerate() {
+                let Some(arr) = s.array.as_ref() else {
+                    continue;
+                };
+                if s.table != table || arr.writes != config::Writes::Reject {
+                    continue;
+                }
+                let attnum = key_attnum(client, table, s)?;
+                let mut isnull = false;
+                // SAFETY: the inserted row, of this relation's descriptor.
+                let key = unsafe {
+                    pg_sys::heap_getattr(data.tg_trigtuple, attnum, tupdesc, &mut isnull)
+                };
+                if isnull {
+                    continue;
+                }
+                // SAFETY: a key of the side's (and its join column's) type.
+                let args = [unsafe { DatumWithOid::new(key, s.join_type) }];
+                let differs = plans::run(
+                    client,
+                    &statements::inserted_row_differs(a, i),
+                    &args,
+                    false,
+                )?
+                .first()
+                .get::<bool>(1)?
+                .unwrap_or(false);
+                if differs {
+                    return Err(HabtmError::ReadOnlyArray {
+                        column: array_name(s),
+                        array: arr.name.clone(),
+                        inserting: true,
+                    });
+                }
+            }
+        }
+        Ok::<_, HabtmError>(())
+    })
+    .or_raise();
+    Ok(None)
+}
+
+/// The attribute number of side `s`'s key column in `table`.
+fn key_attnum(client: &mut SpiClient<'_>, table: pg_sys::Oid, s: &config::Side) -> HResult<i32> {
+    let n = plans::run(
+        client,
+        "SELECT a.attnum FROM pg_catalog.pg_attribute a
+          WHERE a.attrelid OPERATOR(pg_catalog.=) $1
+            AND pg_catalog.quote_ident(a.attname) OPERATOR(pg_catalog.=) $2 AND NOT a.attisdropped",
+        &[
+            crate::regclass::RegClass(table).into(),
+            s.key_sql.as_str().into(),
+        ],
+        false,
+    )?
+    .first()
+    .get::<i16>(1)?
+    .unwrap_or(0);
+    Ok(n as i32)
 }
 
 /// Makes `table`'s triggers stand aside for the statements habtm runs next at this level.

@@ -33,8 +33,22 @@ INSERT INTO developers VALUES (4, 'dee', '{}');
 SELECT habtm.add('developers', 'projects', 1, ARRAY[2]) AS added_meanwhile;
 UPDATE developers SET name = 'stale', project_ids = '{1,3}' WHERE id = 1;
 \echo :LAST_ERROR_SQLSTATE
+-- A row inserted with ids must hold exactly the links the join table has when its transaction
+-- commits: alone it cannot (an error at COMMIT) ...
 INSERT INTO developers VALUES (5, 'eve', '{1}');
 \echo :LAST_ERROR_SQLSTATE
+-- ... with its links in the same transaction (a data-only restore in one transaction), it does.
+BEGIN;
+INSERT INTO developers VALUES (5, 'eve', '{3,1,3}');
+INSERT INTO developers_projects VALUES (5, 1), (5, 3);
+COMMIT;
+SELECT id, name, project_ids FROM developers WHERE id = 5;
+BEGIN;
+INSERT INTO developers VALUES (7, 'gus', '{1,2}');
+INSERT INTO developers_projects VALUES (7, 1);
+COMMIT;
+\echo :LAST_ERROR_SQLSTATE
+DELETE FROM developers WHERE id = 5;
 UPDATE projects SET developer_ids = '{}' WHERE id = 3;
 \echo :LAST_ERROR_SQLSTATE
 INSERT INTO developers VALUES (6, 'fay') ON CONFLICT (id) DO NOTHING;

@@ -22,6 +22,7 @@ INSERT INTO users VALUES (1), (2);
 INSERT INTO follows VALUES (1, 2);
 SELECT habtm.denormalize('"Shop".orders_products');
 SELECT habtm.denormalize('"Shop".orders_products', a_array => 'product_ids', writes => 'links');
+SELECT habtm.denormalize('follows');   -- read-only arrays on users, which sorts after habtm's catalog
 \! pg_dump --no-owner habtm_dump_source | psql -X -q -v ON_ERROR_STOP=1 -d habtm_dump_target > /dev/null && echo restored
 \c habtm_dump_target
 SELECT owner, relation, target, join_table, owner_column, target_column
@@ -47,6 +48,21 @@ SELECT * FROM "Shop".products ORDER BY sku;
 SELECT count(*) AS problems FROM habtm.check();
 SELECT habtm.drop_join_table('follows');
 SELECT count(*) AS registered FROM habtm.join_tables;
+-- A data-only restore into a database that has the schema (triggers on, as pg_dump
+-- --data-only without --disable-triggers writes it): the side tables' rows come before the join
+-- table's; in one transaction the arrays they carry are checked at its end, against the links
+-- loaded by then, and every row arrives.
 \c :regress_db
+CREATE DATABASE habtm_dump_data;
+\! pg_dump --schema-only --no-owner habtm_dump_source | psql -X -q -v ON_ERROR_STOP=1 -d habtm_dump_data > /dev/null 2>&1 && echo schema
+\! pg_dump --data-only --no-owner habtm_dump_source | psql -X -q -1 -v ON_ERROR_STOP=1 -d habtm_dump_data > /dev/null && echo data
+\c habtm_dump_data
+SELECT (SELECT count(*) FROM "Shop".orders) AS orders, (SELECT count(*) FROM "Shop".products) AS products,
+       (SELECT count(*) FROM "Shop".orders_products) AS links, (SELECT count(*) FROM habtm.join_tables) AS registered;
+SELECT * FROM "Shop".products ORDER BY sku;
+SELECT * FROM users ORDER BY id;
+SELECT count(*) AS problems FROM habtm.check();
+\c :regress_db
+DROP DATABASE habtm_dump_data;
 DROP DATABASE habtm_dump_source;
 DROP DATABASE habtm_dump_target;
