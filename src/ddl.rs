@@ -411,16 +411,46 @@ fn drop_join_table(join_table: Option<RegClass>) {
     run().or_raise()
 }
 
-fn is_temporary(client: &SpiClient<'_>, table: pg_sys::Oid) -> Result<bool> {
+/// Checks that a join table to adopt is a permanent ordinary table, as the catalog requires: not
+/// a view (its rules), not partitioned or a partition (statements naming a partition bypass the
+/// parent's statement triggers), not temporary.
+fn check_adoptable(client: &SpiClient<'_>, table: pg_sys::Oid, shown: &str) -> Result<()> {
     let row = client
         .select(
-            "SELECT relpersistence OPERATOR(pg_catalog.=) 't' FROM pg_catalog.pg_class
-              WHERE oid OPERATOR(pg_catalog.=) $1",
+            "SELECT relkind::pg_catalog.text, relpersistence OPERATOR(pg_catalog.=) 't', relispartition
+               FROM pg_catalog.pg_class WHERE oid OPERATOR(pg_catalog.=) $1",
             Some(1),
             &[RegClass(table).into()],
         )?
         .first();
-    Ok(!row.is_empty() && row.get::<bool>(1)?.unwrap_or(false))
+    if row.is_empty() {
+        return Err(HabtmError::NoSuchRelation {
+            argument: "join_table",
+            oid: table.to_u32(),
+        });
+    }
+    let kind = row.get::<String>(1)?.unwrap_or_default();
+    let relation = shown.to_owned();
+    if kind == "p" || row.get::<bool>(3)?.unwrap_or(false) {
+        return Err(HabtmError::Partitioned {
+            argument: "join_table",
+            relation,
+        });
+    }
+    if let Some(kind) = relkind_name(&kind) {
+        return Err(HabtmError::NotATable {
+            argument: "join_table",
+            relation,
+            kind,
+        });
+    }
+    if row.get::<bool>(2)?.unwrap_or(false) {
+        return Err(HabtmError::TemporaryTable {
+            argument: "join_table",
+            relation,
+        });
+    }
+    Ok(())
 }
 
 /// A column of the join table being adopted.
@@ -481,12 +511,7 @@ fn adopt(
         let join = required("habtm.adopt", "join_table", join_table)?;
         Spi::connect_mut(|client| {
             let shown = join.shown();
-            if is_temporary(client, join.0)? {
-                return Err(HabtmError::TemporaryTable {
-                    argument: "join_table",
-                    relation: shown,
-                });
-            }
+            check_adoptable(client, join.0, &shown)?;
             catalog::lock(client)?;
             if catalog::is_registered(client, join.0)? {
                 return Err(HabtmError::AlreadyRegistered { table: shown });

@@ -85,6 +85,12 @@ SELECT habtm.create_join_table('parted', 'projects');
 \echo :LAST_ERROR_SQLSTATE
 SELECT habtm.create_join_table('parted_1', 'projects');
 \echo :LAST_ERROR_SQLSTATE
+CREATE TABLE parted_join (developer_id bigint, project_id int) PARTITION BY RANGE (developer_id);
+SELECT habtm.adopt('parted_join', 'developers', 'projects');
+\echo :LAST_ERROR_SQLSTATE
+CREATE VIEW view_join AS SELECT 1::bigint AS developer_id, 1 AS project_id;
+SELECT habtm.adopt('view_join', 'developers', 'projects');
+\echo :LAST_ERROR_SQLSTATE
 -- The superuser's own association still writes its own join table, and nobody became superuser.
 SELECT habtm.add('projects', 'developers', 3, ARRAY[1]::bigint[]) AS added;
 SELECT count(*) AS evil_rows FROM mal.evil;
