@@ -257,107 +257,110 @@ fn create_join_table(
     b_relation: default!(Option<&str>, "NULL"),
     if_not_exists: default!(Option<bool>, "false"),
 ) -> RegClass {
-    const F: &str = "habtm.create_join_table";
-    let run = || -> Result<RegClass> {
-        let a = required(F, "a", a)?;
-        let b = required(F, "b", b)?;
-        let if_not_exists = required(F, "if_not_exists", if_not_exists)?;
-        Spi::connect_mut(|client| {
-            let a = Side::read(client, "a", a)?;
-            let b = Side::read(client, "b", b)?;
-            let self_association = a.oid == b.oid;
+    crate::pg_error::keeping_errors(move || {
+        const F: &str = "habtm.create_join_table";
+        let run = || -> Result<RegClass> {
+            let a = required(F, "a", a)?;
+            let b = required(F, "b", b)?;
+            let if_not_exists = required(F, "if_not_exists", if_not_exists)?;
+            Spi::connect_mut(|client| {
+                let a = Side::read(client, "a", a)?;
+                let b = Side::read(client, "b", b)?;
+                let self_association = a.oid == b.oid;
 
-            // Names: Rails' defaults from the tables' own names (schema left out).
-            let derived_name = habtm_naming::join_table_name(&a.name, &b.name);
-            let (schema_part, table) = match table_name {
-                Some(name) => match name.split_once('.') {
-                    Some((schema, table)) => (Some(schema), table.to_owned()),
-                    None => (None, name.to_owned()),
-                },
-                None => (None, derived_name),
-            };
-            let a_column = a_column.map_or_else(|| foreign_key_of(&a), |c| Ok(c.to_owned()))?;
-            let b_column = b_column.map_or_else(|| foreign_key_of(&b), |c| Ok(c.to_owned()))?;
-            check_identifier("table_name", &table)?;
-            check_identifier("a_column", &a_column)?;
-            check_identifier("b_column", &b_column)?;
-            if a_column == b_column {
-                return Err(HabtmError::SameColumnNames {
-                    column: a_column,
-                    self_association,
-                });
-            }
-
-            // Where: a's schema, or the one named in table_name.
-            let schema = match schema_part {
-                Some(s) => {
-                    check_identifier("table_name", s)?;
-                    schema_oid(client, s)?.ok_or_else(|| HabtmError::NoSuchSchema {
-                        argument: "table_name",
-                        schema: s.to_owned(),
-                    })?
+                // Names: Rails' defaults from the tables' own names (schema left out).
+                let derived_name = habtm_naming::join_table_name(&a.name, &b.name);
+                let (schema_part, table) = match table_name {
+                    Some(name) => match name.split_once('.') {
+                        Some((schema, table)) => (Some(schema), table.to_owned()),
+                        None => (None, name.to_owned()),
+                    },
+                    None => (None, derived_name),
+                };
+                let a_column = a_column.map_or_else(|| foreign_key_of(&a), |c| Ok(c.to_owned()))?;
+                let b_column = b_column.map_or_else(|| foreign_key_of(&b), |c| Ok(c.to_owned()))?;
+                check_identifier("table_name", &table)?;
+                check_identifier("a_column", &a_column)?;
+                check_identifier("b_column", &b_column)?;
+                if a_column == b_column {
+                    return Err(HabtmError::SameColumnNames {
+                        column: a_column,
+                        self_association,
+                    });
                 }
-                None => a.schema_oid,
-            };
 
-            catalog::lock(client)?;
-            if let Some(existing) = relation_in(client, schema, &table)? {
-                let registered = catalog::is_registered(client, existing)?;
-                if if_not_exists && registered {
-                    let shown = RegClass(existing).shown();
-                    pgrx::notice!("join table {shown} already exists, skipping");
-                    return Ok(RegClass(existing));
+                // Where: a's schema, or the one named in table_name.
+                let schema = match schema_part {
+                    Some(s) => {
+                        check_identifier("table_name", s)?;
+                        schema_oid(client, s)?.ok_or_else(|| HabtmError::NoSuchSchema {
+                            argument: "table_name",
+                            schema: s.to_owned(),
+                        })?
+                    }
+                    None => a.schema_oid,
+                };
+
+                catalog::lock(client)?;
+                if let Some(existing) = relation_in(client, schema, &table)? {
+                    let registered = catalog::is_registered(client, existing)?;
+                    if if_not_exists && registered {
+                        let shown = RegClass(existing).shown();
+                        pgrx::notice!("join table {shown} already exists, skipping");
+                        return Ok(RegClass(existing));
+                    }
+                    return Err(HabtmError::TableExists {
+                        table: RegClass(existing).shown(),
+                        registered,
+                    });
                 }
-                return Err(HabtmError::TableExists {
-                    table: RegClass(existing).shown(),
-                    registered,
-                });
-            }
-            let (a_relation, b_relation) = claim_relations(client, &a, &b, a_relation, b_relation)?;
+                let (a_relation, b_relation) =
+                    claim_relations(client, &a, &b, a_relation, b_relation)?;
 
-            let schema_name = schema_name(client, schema)?;
-            let qualified = quote_qualified_identifier(&schema_name, &table);
-            let (ac, bc) = (quote_identifier(&a_column), quote_identifier(&b_column));
-            client.update(
-                &format!(
-                    "CREATE TABLE {qualified} (
+                let schema_name = schema_name(client, schema)?;
+                let qualified = quote_qualified_identifier(&schema_name, &table);
+                let (ac, bc) = (quote_identifier(&a_column), quote_identifier(&b_column));
+                client.update(
+                    &format!(
+                        "CREATE TABLE {qualified} (
                         {ac} {a_type} NOT NULL REFERENCES {a_table} ({a_key})
                             ON DELETE CASCADE ON UPDATE CASCADE,
                         {bc} {b_type} NOT NULL REFERENCES {b_table} ({b_key})
                             ON DELETE CASCADE ON UPDATE CASCADE,
                         PRIMARY KEY ({ac}, {bc}))",
-                    a_type = a.key_type,
-                    b_type = b.key_type,
-                    a_table = a.display,
-                    b_table = b.display,
-                    a_key = quote_identifier(&a.key),
-                    b_key = quote_identifier(&b.key),
-                ),
-                None,
-                &[],
-            )?;
-            client.update(
-                &format!("CREATE INDEX ON {qualified} ({bc}, {ac})"),
-                None,
-                &[],
-            )?;
-            let join_table = relation_in(client, schema, &table)?
-                .expect("the table was created by the statement above");
+                        a_type = a.key_type,
+                        b_type = b.key_type,
+                        a_table = a.display,
+                        b_table = b.display,
+                        a_key = quote_identifier(&a.key),
+                        b_key = quote_identifier(&b.key),
+                    ),
+                    None,
+                    &[],
+                )?;
+                client.update(
+                    &format!("CREATE INDEX ON {qualified} ({bc}, {ac})"),
+                    None,
+                    &[],
+                )?;
+                let join_table = relation_in(client, schema, &table)?
+                    .expect("the table was created by the statement above");
 
-            register(
-                client,
-                join_table,
-                &a,
-                &b,
-                &a_column,
-                &b_column,
-                &a_relation,
-                &b_relation,
-            )?;
-            Ok(RegClass(join_table))
-        })
-    };
-    run().or_raise()
+                register(
+                    client,
+                    join_table,
+                    &a,
+                    &b,
+                    &a_column,
+                    &b_column,
+                    &a_relation,
+                    &b_relation,
+                )?;
+                Ok(RegClass(join_table))
+            })
+        };
+        run().or_raise()
+    })
 }
 
 /// Rails' column for a table: `habtm.foreign_key(<its name>)`.
@@ -373,42 +376,44 @@ fn foreign_key_of(side: &Side) -> Result<String> {
 #[pg_extern(volatile)]
 #[search_path(pg_catalog, pg_temp)]
 fn drop_join_table(join_table: Option<RegClass>) {
-    let run = || -> Result<()> {
-        let join_table = required("habtm.drop_join_table", "join_table", join_table)?;
-        Spi::connect_mut(|client| {
-            catalog::lock(client)?;
-            let shown = join_table.shown();
-            if !catalog::is_registered(client, join_table.0)? {
-                return Err(HabtmError::NotRegistered { table: shown });
-            }
-            let sides = client
-                .select(
-                    "SELECT a::pg_catalog.oid, b::pg_catalog.oid FROM habtm.join_tables
-                      WHERE join_table OPERATOR(pg_catalog.=) $1",
-                    Some(1),
-                    &[RegClass(join_table.0).into()],
-                )?
-                .first()
-                .get_two::<pg_sys::Oid, pg_sys::Oid>()?;
-            // the sides only when their triggers change (arrays): a join table's owner may
-            // drop it, as DROP TABLE allows, without owning the tables it joins
-            let arrays = crate::arrays::config::load(client, join_table.0)?.is_some();
-            match sides {
-                (Some(a), Some(b)) if arrays => {
-                    catalog::lock_tables(client, &[join_table.0, a, b])?
+    crate::pg_error::keeping_errors(move || {
+        let run = || -> Result<()> {
+            let join_table = required("habtm.drop_join_table", "join_table", join_table)?;
+            Spi::connect_mut(|client| {
+                catalog::lock(client)?;
+                let shown = join_table.shown();
+                if !catalog::is_registered(client, join_table.0)? {
+                    return Err(HabtmError::NotRegistered { table: shown });
                 }
-                _ => catalog::lock_tables(client, &[join_table.0])?,
-            }
-            catalog::unregister(client, join_table.0)?;
-            // its id arrays' triggers go with it (the columns stay, as after normalize)
-            if let (Some(a), Some(b)) = sides {
-                crate::arrays::api::reconcile_association(client, join_table.0, a, b)?;
-            }
-            client.update(&format!("DROP TABLE {shown}"), None, &[])?;
-            Ok(())
-        })
-    };
-    run().or_raise()
+                let sides = client
+                    .select(
+                        "SELECT a::pg_catalog.oid, b::pg_catalog.oid FROM habtm.join_tables
+                      WHERE join_table OPERATOR(pg_catalog.=) $1",
+                        Some(1),
+                        &[RegClass(join_table.0).into()],
+                    )?
+                    .first()
+                    .get_two::<pg_sys::Oid, pg_sys::Oid>()?;
+                // the sides only when their triggers change (arrays): a join table's owner may
+                // drop it, as DROP TABLE allows, without owning the tables it joins
+                let arrays = crate::arrays::config::load(client, join_table.0)?.is_some();
+                match sides {
+                    (Some(a), Some(b)) if arrays => {
+                        catalog::lock_tables(client, &[join_table.0, a, b])?
+                    }
+                    _ => catalog::lock_tables(client, &[join_table.0])?,
+                }
+                catalog::unregister(client, join_table.0)?;
+                // its id arrays' triggers go with it (the columns stay, as after normalize)
+                if let (Some(a), Some(b)) = sides {
+                    crate::arrays::api::reconcile_association(client, join_table.0, a, b)?;
+                }
+                client.update(&format!("DROP TABLE {shown}"), None, &[])?;
+                Ok(())
+            })
+        };
+        run().or_raise()
+    })
 }
 
 /// Checks that a join table to adopt is a permanent ordinary table, as the catalog requires: not
@@ -507,60 +512,61 @@ fn adopt(
     a_relation: default!(Option<&str>, "NULL"),
     b_relation: default!(Option<&str>, "NULL"),
 ) -> RegClass {
-    let run = || -> Result<RegClass> {
-        let join = required("habtm.adopt", "join_table", join_table)?;
-        Spi::connect_mut(|client| {
-            let shown = join.shown();
-            check_adoptable(client, join.0, &shown)?;
-            catalog::lock(client)?;
-            if catalog::is_registered(client, join.0)? {
-                return Err(HabtmError::AlreadyRegistered { table: shown });
-            }
-            // The sides: as given, or read from two existing foreign keys.
-            let from_keys = foreign_key_sides(client, join.0)?;
-            let ((a, fk_a_column), (b, fk_b_column)) = match (a, b, from_keys) {
-                (Some(a), Some(b), _) => ((a, None), (b, None)),
-                (None, None, Some([(a, ac), (b, bc)])) => ((a, Some(ac)), (b, Some(bc))),
-                _ => return Err(HabtmError::SidesUnknown { table: shown }),
-            };
-            let a = Side::read(client, "a", a)?;
-            let b = Side::read(client, "b", b)?;
-            let a_column = match a_column.map(str::to_owned).or(fk_a_column) {
-                Some(c) => c,
-                None => foreign_key_of(&a)?,
-            };
-            let b_column = match b_column.map(str::to_owned).or(fk_b_column) {
-                Some(c) => c,
-                None => foreign_key_of(&b)?,
-            };
-            for (argument, column) in [("a_column", &a_column), ("b_column", &b_column)] {
-                if !column_exists(client, join.0, column)? {
-                    return Err(HabtmError::NoSuchColumn {
-                        argument,
-                        table: shown,
-                        column: column.clone(),
+    crate::pg_error::keeping_errors(move || {
+        let run = || -> Result<RegClass> {
+            let join = required("habtm.adopt", "join_table", join_table)?;
+            Spi::connect_mut(|client| {
+                let shown = join.shown();
+                check_adoptable(client, join.0, &shown)?;
+                catalog::lock(client)?;
+                if catalog::is_registered(client, join.0)? {
+                    return Err(HabtmError::AlreadyRegistered { table: shown });
+                }
+                // The sides: as given, or read from two existing foreign keys.
+                let from_keys = foreign_key_sides(client, join.0)?;
+                let ((a, fk_a_column), (b, fk_b_column)) = match (a, b, from_keys) {
+                    (Some(a), Some(b), _) => ((a, None), (b, None)),
+                    (None, None, Some([(a, ac), (b, bc)])) => ((a, Some(ac)), (b, Some(bc))),
+                    _ => return Err(HabtmError::SidesUnknown { table: shown }),
+                };
+                let a = Side::read(client, "a", a)?;
+                let b = Side::read(client, "b", b)?;
+                let a_column = match a_column.map(str::to_owned).or(fk_a_column) {
+                    Some(c) => c,
+                    None => foreign_key_of(&a)?,
+                };
+                let b_column = match b_column.map(str::to_owned).or(fk_b_column) {
+                    Some(c) => c,
+                    None => foreign_key_of(&b)?,
+                };
+                for (argument, column) in [("a_column", &a_column), ("b_column", &b_column)] {
+                    if !column_exists(client, join.0, column)? {
+                        return Err(HabtmError::NoSuchColumn {
+                            argument,
+                            table: shown,
+                            column: column.clone(),
+                        });
+                    }
+                }
+                if a_column == b_column {
+                    return Err(HabtmError::SameColumnNames {
+                        column: a_column,
+                        self_association: a.oid == b.oid,
                     });
                 }
-            }
-            if a_column == b_column {
-                return Err(HabtmError::SameColumnNames {
-                    column: a_column,
-                    self_association: a.oid == b.oid,
-                });
-            }
-            let a_relation = a_relation.map_or_else(|| b.name.clone(), str::to_owned);
-            let b_relation = b_relation.map_or_else(|| a.name.clone(), str::to_owned);
-            if a.oid == b.oid && a_relation == b_relation {
-                return Err(HabtmError::SameRelationNames {
-                    relation: a_relation,
-                });
-            }
-            catalog::check_relation_free(client, a.oid, &a.display, &a_relation)?;
-            catalog::check_relation_free(client, b.oid, &b.display, &b_relation)?;
+                let a_relation = a_relation.map_or_else(|| b.name.clone(), str::to_owned);
+                let b_relation = b_relation.map_or_else(|| a.name.clone(), str::to_owned);
+                if a.oid == b.oid && a_relation == b_relation {
+                    return Err(HabtmError::SameRelationNames {
+                        relation: a_relation,
+                    });
+                }
+                catalog::check_relation_free(client, a.oid, &a.display, &a_relation)?;
+                catalog::check_relation_free(client, b.oid, &b.display, &b_relation)?;
 
-            let (ac, bc) = (quote_identifier(&a_column), quote_identifier(&b_column));
-            let (ak, bk) = (quote_identifier(&a.key), quote_identifier(&b.key));
-            let problems = client
+                let (ac, bc) = (quote_identifier(&a_column), quote_identifier(&b_column));
+                let (ak, bk) = (quote_identifier(&a.key), quote_identifier(&b.key));
+                let problems = client
                 .select(
                     &format!(
                         "SELECT
@@ -581,33 +587,33 @@ fn adopt(
                     &[],
                 )?
                 .first();
-            let nulls: i64 = problems.get(1)?.unwrap_or(0);
-            let orphans: i64 = problems.get(2)?.unwrap_or(0);
-            let duplicate_pairs: i64 = problems.get(3)?.unwrap_or(0);
-            if nulls + orphans + duplicate_pairs > 0 {
-                return Err(HabtmError::BlockingRows {
-                    table: shown,
-                    nulls,
-                    orphans,
-                    duplicate_pairs,
-                });
-            }
+                let nulls: i64 = problems.get(1)?.unwrap_or(0);
+                let orphans: i64 = problems.get(2)?.unwrap_or(0);
+                let duplicate_pairs: i64 = problems.get(3)?.unwrap_or(0);
+                if nulls + orphans + duplicate_pairs > 0 {
+                    return Err(HabtmError::BlockingRows {
+                        table: shown,
+                        nulls,
+                        orphans,
+                        duplicate_pairs,
+                    });
+                }
 
-            let mut added = Vec::new();
-            let have = |client: &SpiClient<'_>, query: &str| -> Result<bool> {
-                let rows = client.select(
-                    query,
-                    Some(1),
-                    &[
-                        join.into(),
-                        a_column.as_str().into(),
-                        b_column.as_str().into(),
-                    ],
-                )?;
-                Ok(!rows.is_empty())
-            };
-            // A unique index on exactly the two columns (any order) serves as the pair key.
-            let has_pair_key = have(
+                let mut added = Vec::new();
+                let have = |client: &SpiClient<'_>, query: &str| -> Result<bool> {
+                    let rows = client.select(
+                        query,
+                        Some(1),
+                        &[
+                            join.into(),
+                            a_column.as_str().into(),
+                            b_column.as_str().into(),
+                        ],
+                    )?;
+                    Ok(!rows.is_empty())
+                };
+                // A unique index on exactly the two columns (any order) serves as the pair key.
+                let has_pair_key = have(
                 client,
                 "SELECT FROM pg_catalog.pg_index i
                   WHERE i.indrelid OPERATOR(pg_catalog.=) $1 AND i.indisunique
@@ -619,29 +625,29 @@ fn adopt(
                         OPERATOR(pg_catalog.=) (SELECT pg_catalog.array_agg(c ORDER BY c)
                                                   FROM pg_catalog.unnest(ARRAY[$2, $3]) c)",
             )?;
-            let has_primary_key = have(
-                client,
-                "SELECT FROM pg_catalog.pg_index WHERE indrelid OPERATOR(pg_catalog.=) $1
+                let has_primary_key = have(
+                    client,
+                    "SELECT FROM pg_catalog.pg_index WHERE indrelid OPERATOR(pg_catalog.=) $1
                     AND indisprimary AND $2 IS NOT NULL AND $3 IS NOT NULL",
-            )?;
-            let mut alter = vec![
-                format!("ALTER COLUMN {ac} SET NOT NULL"),
-                format!("ALTER COLUMN {bc} SET NOT NULL"),
-            ];
-            if !has_pair_key {
-                let constraint = if has_primary_key {
-                    "UNIQUE"
-                } else {
-                    "PRIMARY KEY"
-                };
-                alter.push(format!("ADD {constraint} ({ac}, {bc})"));
-                added.push(format!(
-                    "{} ({a_column}, {b_column})",
-                    constraint.to_lowercase()
-                ));
-            }
-            for (side, column, quoted) in [(&a, &a_column, &ac), (&b, &b_column, &bc)] {
-                let has_fk = client.select(
+                )?;
+                let mut alter = vec![
+                    format!("ALTER COLUMN {ac} SET NOT NULL"),
+                    format!("ALTER COLUMN {bc} SET NOT NULL"),
+                ];
+                if !has_pair_key {
+                    let constraint = if has_primary_key {
+                        "UNIQUE"
+                    } else {
+                        "PRIMARY KEY"
+                    };
+                    alter.push(format!("ADD {constraint} ({ac}, {bc})"));
+                    added.push(format!(
+                        "{} ({a_column}, {b_column})",
+                        constraint.to_lowercase()
+                    ));
+                }
+                for (side, column, quoted) in [(&a, &a_column, &ac), (&b, &b_column, &bc)] {
+                    let has_fk = client.select(
                     "SELECT FROM pg_catalog.pg_constraint c
                       WHERE c.conrelid OPERATOR(pg_catalog.=) $1 AND c.contype OPERATOR(pg_catalog.=) 'f'
                         AND c.confrelid OPERATOR(pg_catalog.=) $2
@@ -650,53 +656,54 @@ fn adopt(
                     Some(1),
                     &[join.into(), RegClass(side.oid).into(), column.as_str().into()],
                 )?;
-                if has_fk.is_empty() {
-                    alter.push(format!(
+                    if has_fk.is_empty() {
+                        alter.push(format!(
                         "ADD FOREIGN KEY ({quoted}) REFERENCES {} ({}) ON DELETE CASCADE ON UPDATE CASCADE",
                         side.display,
                         quote_identifier(&side.key)
                     ));
-                    added.push(format!(
-                        "foreign key ({column}) references {}",
-                        side.display
-                    ));
+                        added.push(format!(
+                            "foreign key ({column}) references {}",
+                            side.display
+                        ));
+                    }
                 }
-            }
-            client.update(
-                &format!("ALTER TABLE {shown} {}", alter.join(", ")),
-                None,
-                &[],
-            )?;
-            // An index led by b's column, for lookups from b's side.
-            let has_b_index = have(
-                client,
-                "SELECT FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a
+                client.update(
+                    &format!("ALTER TABLE {shown} {}", alter.join(", ")),
+                    None,
+                    &[],
+                )?;
+                // An index led by b's column, for lookups from b's side.
+                let has_b_index = have(
+                    client,
+                    "SELECT FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a
                      ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid
                     AND a.attnum OPERATOR(pg_catalog.=) i.indkey[0]
                   WHERE i.indrelid OPERATOR(pg_catalog.=) $1 AND a.attname OPERATOR(pg_catalog.=) $3
                     AND $2 IS NOT NULL",
-            )?;
-            if !has_b_index {
-                client.update(&format!("CREATE INDEX ON {shown} ({bc}, {ac})"), None, &[])?;
-                added.push(format!("index ({b_column}, {a_column})"));
-            }
-            if !added.is_empty() {
-                pgrx::notice!("habtm.adopt added to {shown}: {}", added.join(", "));
-            }
-            register(
-                client,
-                join.0,
-                &a,
-                &b,
-                &a_column,
-                &b_column,
-                &a_relation,
-                &b_relation,
-            )?;
-            Ok(join)
-        })
-    };
-    run().or_raise()
+                )?;
+                if !has_b_index {
+                    client.update(&format!("CREATE INDEX ON {shown} ({bc}, {ac})"), None, &[])?;
+                    added.push(format!("index ({b_column}, {a_column})"));
+                }
+                if !added.is_empty() {
+                    pgrx::notice!("habtm.adopt added to {shown}: {}", added.join(", "));
+                }
+                register(
+                    client,
+                    join.0,
+                    &a,
+                    &b,
+                    &a_column,
+                    &b_column,
+                    &a_relation,
+                    &b_relation,
+                )?;
+                Ok(join)
+            })
+        };
+        run().or_raise()
+    })
 }
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -13,6 +13,7 @@ mod json;
 mod naming;
 mod operators;
 mod ops;
+mod pg_error;
 mod plans;
 mod polymorphic;
 mod query;

@@ -550,18 +550,20 @@ fn add_links(
     id: Option<AnyValue>,
     targets: Option<AnyValue>,
 ) -> i64 {
-    counted(
-        owner,
-        relation,
-        id,
-        Some(targets),
-        true,
-        "WITH added AS (
+    crate::pg_error::keeping_errors(move || {
+        counted(
+            owner,
+            relation,
+            id,
+            Some(targets),
+            true,
+            "WITH added AS (
             INSERT INTO {j} ({oc}, {tc})
             SELECT DISTINCT {id}, t FROM pg_catalog.unnest({targets}) AS t ORDER BY 2
             ON CONFLICT DO NOTHING RETURNING 1)
          SELECT pg_catalog.count(*) FROM added",
-    )
+        )
+    })
 }
 
 /// Unlinks `id` from each of `targets`; the rows themselves stay. Returns the links removed.
@@ -573,17 +575,19 @@ fn remove_links(
     id: Option<AnyValue>,
     targets: Option<AnyValue>,
 ) -> i64 {
-    counted(
-        owner,
-        relation,
-        id,
-        Some(targets),
-        true,
-        "WITH removed AS (
+    crate::pg_error::keeping_errors(move || {
+        counted(
+            owner,
+            relation,
+            id,
+            Some(targets),
+            true,
+            "WITH removed AS (
             DELETE FROM {j} WHERE {oc} {oeq} {id}
               AND {tc} {teq} ANY ({targets}) RETURNING 1)
          SELECT pg_catalog.count(*) FROM removed",
-    )
+        )
+    })
 }
 
 /// Makes the set of `id`'s links exactly `targets`, by difference, in one statement. Returns
@@ -595,7 +599,8 @@ fn replace_links(
     id: Option<AnyValue>,
     targets: Option<AnyValue>,
 ) -> i64 {
-    with_association(
+    crate::pg_error::keeping_errors(move || {
+        with_association(
         owner,
         relation,
         id,
@@ -625,6 +630,7 @@ fn replace_links(
         },
     )
     .or_raise()
+    })
 }
 
 /// `replace` deletes and inserts links in one statement, so a join table with id arrays gets two
@@ -644,15 +650,17 @@ fn lock_for_two_passes(a: &Association) -> Result<()> {
 /// Unlinks everything from `id`. Returns the links removed. (Rails `clear`.)
 #[pg_extern(volatile, name = "clear")]
 fn clear_links(owner: Option<RegClass>, relation: Option<&str>, id: Option<AnyValue>) -> i64 {
-    counted(
-        owner,
-        relation,
-        id,
-        None,
-        true,
-        "WITH removed AS (DELETE FROM {j} WHERE {oc} {oeq} {id} RETURNING 1)
+    crate::pg_error::keeping_errors(move || {
+        counted(
+            owner,
+            relation,
+            id,
+            None,
+            true,
+            "WITH removed AS (DELETE FROM {j} WHERE {oc} {oeq} {id} RETURNING 1)
          SELECT pg_catalog.count(*) FROM removed",
-    )
+        )
+    })
 }
 
 /// Deletes the associated target rows themselves — all of them, or those of `targets` that are
@@ -665,50 +673,52 @@ fn destroy_targets(
     id: Option<AnyValue>,
     targets: default!(Option<AnyValue>, "NULL"),
 ) -> i64 {
-    // NULL targets means all of them: only given targets go through the checks.
-    with_association(
-        owner,
-        relation,
-        id,
-        targets.map(Some),
-        true,
-        |client, a, id, targets| {
-            let (only, args) = match targets {
-                Some(t) => (
-                    format!(
-                        "AND t.{tk} {teq} ANY ({})",
-                        a.targets_param(2),
-                        tk = a.target_key,
-                        teq = a.target_eq,
+    crate::pg_error::keeping_errors(move || {
+        // NULL targets means all of them: only given targets go through the checks.
+        with_association(
+            owner,
+            relation,
+            id,
+            targets.map(Some),
+            true,
+            |client, a, id, targets| {
+                let (only, args) = match targets {
+                    Some(t) => (
+                        format!(
+                            "AND t.{tk} {teq} ANY ({})",
+                            a.targets_param(2),
+                            tk = a.target_key,
+                            teq = a.target_eq,
+                        ),
+                        vec![id.param(), t.param()],
                     ),
-                    vec![id.param(), t.param()],
-                ),
-                None => (String::new(), vec![id.param()]),
-            };
-            plans::count(
-                client,
-                &format!(
-                    "WITH destroyed AS (
+                    None => (String::new(), vec![id.param()]),
+                };
+                plans::count(
+                    client,
+                    &format!(
+                        "WITH destroyed AS (
                     DELETE FROM {target} t WHERE t.{tk} {teq} ANY
                       (SELECT j.{tc} FROM {j} j WHERE j.{oc} {oeq} {id}) {only}
                     RETURNING 1)
                  SELECT pg_catalog.count(*) FROM destroyed",
-                    target = a.target,
-                    tk = a.target_key,
-                    j = a.join_table,
-                    oc = a.owner_column,
-                    tc = a.target_column,
-                    oeq = a.owner_eq,
-                    teq = a.target_eq,
-                    id = a.owner_param(1),
-                ),
-                &args,
-                true,
-                PlanMode::Default,
-            )
-        },
-    )
-    .or_raise()
+                        target = a.target,
+                        tk = a.target_key,
+                        j = a.join_table,
+                        oc = a.owner_column,
+                        tc = a.target_column,
+                        oeq = a.owner_eq,
+                        teq = a.target_eq,
+                        id = a.owner_param(1),
+                    ),
+                    &args,
+                    true,
+                    PlanMode::Default,
+                )
+            },
+        )
+        .or_raise()
+    })
 }
 
 /// Inserts one target row from `attributes` (column defaults for the rest), links it to `id`,
@@ -720,94 +730,98 @@ fn create_target(
     id: Option<AnyValue>,
     attributes: Option<RawJsonb>,
 ) -> RawJsonb {
-    let attributes = required("attributes", attributes).or_raise();
-    with_association(owner, relation, id, None, true, move |client, a, id, _| {
-        // The document itself goes to jsonb_populate_record unparsed, so every value reaches
-        // its column exactly as given (numbers keep all their digits); only its keys are read.
-        let keys = plans::run(
-            client,
-            "SELECT CASE WHEN pg_catalog.jsonb_typeof($1) OPERATOR(pg_catalog.=) 'object'
+    crate::pg_error::keeping_errors(move || {
+        let attributes = required("attributes", attributes).or_raise();
+        with_association(owner, relation, id, None, true, move |client, a, id, _| {
+            // The document itself goes to jsonb_populate_record unparsed, so every value reaches
+            // its column exactly as given (numbers keep all their digits); only its keys are read.
+            let keys = plans::run(
+                client,
+                "SELECT CASE WHEN pg_catalog.jsonb_typeof($1) OPERATOR(pg_catalog.=) 'object'
                          THEN ARRAY(SELECT pg_catalog.jsonb_object_keys($1)) END",
-            &[attributes.into()],
-            false,
-        )?
-        .first()
-        .get::<Vec<String>>(1)?;
-        let Some(keys) = keys else {
-            return Err(HabtmError::BadJson {
-                argument: "attributes",
-                reason: "must be a JSON object of column names and values".into(),
-            });
-        };
-        let columns = crate::query::columns_of(client, RegClass(a.target_oid))?;
-        let mut names = Vec::with_capacity(keys.len());
-        for key in keys {
-            if !columns.contains_key(&key) {
-                return Err(HabtmError::UnknownColumn {
-                    table: a.target_shown(),
-                    column: key,
-                });
-            }
-            names.push(pgrx::spi::quote_identifier(&key));
-        }
-        let insert = if names.is_empty() {
-            format!("INSERT INTO {} DEFAULT VALUES RETURNING *", a.target)
-        } else {
-            format!(
-                "INSERT INTO {target} ({list}) SELECT {values}
-                   FROM pg_catalog.jsonb_populate_record(NULL::{target}, $2) r RETURNING *",
-                target = a.target,
-                list = names.join(", "),
-                values = names
-                    .iter()
-                    .map(|n| format!("r.{n}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            )
-        };
-        let sql = format!(
-            "WITH created AS ({insert}), {rest}",
-            rest = a.render(
-                "linked AS (INSERT INTO {j} ({oc}, {tc}) SELECT {id}, c.{tk} FROM created c)
-                 SELECT CAST(c.{tk} AS pg_catalog.text) FROM created c",
-            ),
-        );
-        let key = plans::run(client, &sql, &[id.param(), attributes.into()], true)?
+                &[attributes.into()],
+                false,
+            )?
             .first()
-            .get::<String>(1)?;
-        // Read after the statement: the join table's triggers have run by then, so the row
-        // returned carries its id array as stored.
-        let row = plans::run(
-            client,
-            &a.render(
-                "SELECT pg_catalog.to_jsonb(t) FROM {target} t
+            .get::<Vec<String>>(1)?;
+            let Some(keys) = keys else {
+                return Err(HabtmError::BadJson {
+                    argument: "attributes",
+                    reason: "must be a JSON object of column names and values".into(),
+                });
+            };
+            let columns = crate::query::columns_of(client, RegClass(a.target_oid))?;
+            let mut names = Vec::with_capacity(keys.len());
+            for key in keys {
+                if !columns.contains_key(&key) {
+                    return Err(HabtmError::UnknownColumn {
+                        table: a.target_shown(),
+                        column: key,
+                    });
+                }
+                names.push(pgrx::spi::quote_identifier(&key));
+            }
+            let insert = if names.is_empty() {
+                format!("INSERT INTO {} DEFAULT VALUES RETURNING *", a.target)
+            } else {
+                format!(
+                    "INSERT INTO {target} ({list}) SELECT {values}
+                   FROM pg_catalog.jsonb_populate_record(NULL::{target}, $2) r RETURNING *",
+                    target = a.target,
+                    list = names.join(", "),
+                    values = names
+                        .iter()
+                        .map(|n| format!("r.{n}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )
+            };
+            let sql = format!(
+                "WITH created AS ({insert}), {rest}",
+                rest = a.render(
+                    "linked AS (INSERT INTO {j} ({oc}, {tc}) SELECT {id}, c.{tk} FROM created c)
+                 SELECT CAST(c.{tk} AS pg_catalog.text) FROM created c",
+                ),
+            );
+            let key = plans::run(client, &sql, &[id.param(), attributes.into()], true)?
+                .first()
+                .get::<String>(1)?;
+            // Read after the statement: the join table's triggers have run by then, so the row
+            // returned carries its id array as stored.
+            let row = plans::run(
+                client,
+                &a.render(
+                    "SELECT pg_catalog.to_jsonb(t) FROM {target} t
                   WHERE t.{tk} {teq} CAST(CAST($1 AS pg_catalog.text) AS {target_type})",
-            )
-            .replace("{target_type}", &a.target_type_sql),
-            &[key.into()],
-            false,
-        )?
-        .first();
-        row.get::<RawJsonb>(1)?.ok_or(HabtmError::RowsSkipped {
-            action: "read back the row it created".into(),
-            expected: 1,
-            done: 0,
+                )
+                .replace("{target_type}", &a.target_type_sql),
+                &[key.into()],
+                false,
+            )?
+            .first();
+            row.get::<RawJsonb>(1)?.ok_or(HabtmError::RowsSkipped {
+                action: "read back the row it created".into(),
+                expected: 1,
+                done: 0,
+            })
         })
+        .or_raise()
     })
-    .or_raise()
 }
 
 /// The number of targets linked to `id`. (Rails `size`.)
 #[pg_extern(stable, name = "count")]
 fn count_links(owner: Option<RegClass>, relation: Option<&str>, id: Option<AnyValue>) -> i64 {
-    counted(
-        owner,
-        relation,
-        id,
-        None,
-        false,
-        "SELECT pg_catalog.count(*) FROM {links} WHERE {oc} {oeq} {id}",
-    )
+    crate::pg_error::keeping_errors(move || {
+        counted(
+            owner,
+            relation,
+            id,
+            None,
+            false,
+            "SELECT pg_catalog.count(*) FROM {links} WHERE {oc} {oeq} {id}",
+        )
+    })
 }
 
 /// Whether `target` is linked to `id`. (Rails `exists?(id)`.)
@@ -818,18 +832,20 @@ fn link_exists(
     id: Option<AnyValue>,
     target: Option<AnyValue>,
 ) -> bool {
-    with_target(owner, relation, id, target, |client, a, id, target| {
-        let row = plans::run(
-            client,
-            &a.visible_links(
-                "SELECT EXISTS (SELECT FROM {links} WHERE {oc} {oeq} {id}
+    crate::pg_error::keeping_errors(move || {
+        with_target(owner, relation, id, target, |client, a, id, target| {
+            let row = plans::run(
+                client,
+                &a.visible_links(
+                    "SELECT EXISTS (SELECT FROM {links} WHERE {oc} {oeq} {id}
                                        AND {tc} {teq} {target_id})",
-            ),
-            &[id.param(), target.param()],
-            false,
-        )?
-        .first();
-        Ok(row.get::<bool>(1)?.unwrap_or(false))
+                ),
+                &[id.param(), target.param()],
+                false,
+            )?
+            .first();
+            Ok(row.get::<bool>(1)?.unwrap_or(false))
+        })
     })
 }
 
@@ -842,7 +858,7 @@ fn find_target(
     id: Option<AnyValue>,
     target: Option<AnyValue>,
 ) -> RawJsonb {
-    found_row(owner, relation, id, target, Form::Json)
+    crate::pg_error::keeping_errors(move || found_row(owner, relation, id, target, Form::Json))
 }
 
 /// `find` returning the row in the target table's own row type, named by `result_type`
@@ -855,7 +871,9 @@ fn find_target_typed(
     target: Option<AnyValue>,
     result_type: ResultType<raw::Element>,
 ) -> Raw<raw::Element> {
-    found_row(owner, relation, id, target, Form::Typed(result_type.oid))
+    crate::pg_error::keeping_errors(move || {
+        found_row(owner, relation, id, target, Form::Typed(result_type.oid))
+    })
 }
 
 fn found_row<K: Kind>(
@@ -889,14 +907,16 @@ fn found_row<K: Kind>(
 /// The ids linked to `id`, ascending, as a JSON array (Rails `collection_singular_ids`).
 #[pg_extern(stable, name = "ids")]
 fn linked_ids(owner: Option<RegClass>, relation: Option<&str>, id: Option<AnyValue>) -> RawJsonb {
-    ids_of(
-        owner,
-        relation,
-        id,
-        Form::Json,
-        "SELECT COALESCE(pg_catalog.jsonb_agg({tc} ORDER BY {tc}), '[]')
+    crate::pg_error::keeping_errors(move || {
+        ids_of(
+            owner,
+            relation,
+            id,
+            Form::Json,
+            "SELECT COALESCE(pg_catalog.jsonb_agg({tc} ORDER BY {tc}), '[]')
            FROM {links} WHERE {oc} {oeq} {id}",
-    )
+        )
+    })
 }
 
 /// `ids` as an array of the target key's type, named by `result_type` (`NULL::bigint[]`).
@@ -907,13 +927,15 @@ fn linked_ids_typed(
     id: Option<AnyValue>,
     result_type: ResultType<raw::Array>,
 ) -> Raw<raw::Array> {
-    ids_of(
-        owner,
-        relation,
-        id,
-        Form::Typed(result_type.oid),
-        "SELECT ARRAY(SELECT {tc} FROM {links} WHERE {oc} {oeq} {id} ORDER BY {tc})",
-    )
+    crate::pg_error::keeping_errors(move || {
+        ids_of(
+            owner,
+            relation,
+            id,
+            Form::Typed(result_type.oid),
+            "SELECT ARRAY(SELECT {tc} FROM {links} WHERE {oc} {oeq} {id} ORDER BY {tc})",
+        )
+    })
 }
 
 fn ids_of<K: Kind>(
@@ -949,7 +971,7 @@ fn unassociated_owners(
     relation: Option<&str>,
     fcinfo: pg_sys::FunctionCallInfo,
 ) -> Materialized<raw::Json> {
-    unassociated_rows(owner, relation, Form::Json, fcinfo)
+    crate::pg_error::keeping_errors(move || unassociated_rows(owner, relation, Form::Json, fcinfo))
 }
 
 /// `unassociated` returning rows of the owner table's own row type, named by `result_type`
@@ -965,7 +987,9 @@ fn unassociated_owners_typed(
     result_type: ResultType<raw::Element>,
     fcinfo: pg_sys::FunctionCallInfo,
 ) -> Materialized<raw::Element> {
-    unassociated_rows(owner, relation, Form::Typed(result_type.oid), fcinfo)
+    crate::pg_error::keeping_errors(move || {
+        unassociated_rows(owner, relation, Form::Typed(result_type.oid), fcinfo)
+    })
 }
 
 fn unassociated_rows<K: Kind>(
@@ -1006,7 +1030,9 @@ fn collection_rows(
     filter: Option<JsonArg>,
     fcinfo: pg_sys::FunctionCallInfo,
 ) -> Materialized<raw::Json> {
-    filtered_rows(owner, relation, id, filter, Form::Json, fcinfo)
+    crate::pg_error::keeping_errors(move || {
+        filtered_rows(owner, relation, id, filter, Form::Json, fcinfo)
+    })
 }
 
 /// `collection` returning rows of the target table's own row type, named by `result_type`
@@ -1025,14 +1051,16 @@ fn collection_rows_typed(
     result_type: ResultType<raw::Element>,
     fcinfo: pg_sys::FunctionCallInfo,
 ) -> Materialized<raw::Element> {
-    filtered_rows(
-        owner,
-        relation,
-        id,
-        filter,
-        Form::Typed(result_type.oid),
-        fcinfo,
-    )
+    crate::pg_error::keeping_errors(move || {
+        filtered_rows(
+            owner,
+            relation,
+            id,
+            filter,
+            Form::Typed(result_type.oid),
+            fcinfo,
+        )
+    })
 }
 
 fn filtered_rows<K: Kind>(

@@ -325,11 +325,13 @@ pub fn reconcile_association(
 #[pg_extern(volatile)]
 #[search_path(pg_catalog, pg_temp)]
 fn reinstall_triggers(table: Option<RegClass>) {
-    let run = || -> Result<()> {
-        let table = crate::error::required("habtm.reinstall_triggers", "table", table)?;
-        Spi::connect_mut(|client| reconcile_triggers(client, table.0))
-    };
-    run().or_raise()
+    crate::pg_error::keeping_errors(move || {
+        let run = || -> Result<()> {
+            let table = crate::error::required("habtm.reinstall_triggers", "table", table)?;
+            Spi::connect_mut(|client| reconcile_triggers(client, table.0))
+        };
+        run().or_raise()
+    })
 }
 
 /// Rails' `collection_singular_ids` name for an association: `projects` → `project_ids`.
@@ -346,74 +348,76 @@ fn denormalize(
     b_array: default!(Option<&str>, "NULL"),
     writes: default!(Option<&str>, "'reject'"),
 ) {
-    let run = || -> Result<()> {
-        let join = crate::error::required("habtm.denormalize", "join_table", join_table)?.0;
-        let writes = crate::error::required("habtm.denormalize", "writes", writes)?;
-        let writes = config::Writes::parse(writes).ok_or_else(|| HabtmError::BadWrites {
-            given: writes.to_owned(),
-        })?;
-        Spi::connect_mut(|client| {
-            catalog::lock(client)?;
-            let shown = RegClass(join).shown();
-            let row = read_row(client, join, &shown)?;
-            // Both omitted: both sides, Rails' names. Otherwise the sides named.
-            let (want_a, want_b) = match (a_array, b_array) {
-                // both sides: the arrays they have, or Rails' names
-                (None, None) => (
-                    Some(
-                        row.a_array
-                            .clone()
-                            .unwrap_or_else(|| default_array_name(&row.a_relation)),
+    crate::pg_error::keeping_errors(move || {
+        let run = || -> Result<()> {
+            let join = crate::error::required("habtm.denormalize", "join_table", join_table)?.0;
+            let writes = crate::error::required("habtm.denormalize", "writes", writes)?;
+            let writes = config::Writes::parse(writes).ok_or_else(|| HabtmError::BadWrites {
+                given: writes.to_owned(),
+            })?;
+            Spi::connect_mut(|client| {
+                catalog::lock(client)?;
+                let shown = RegClass(join).shown();
+                let row = read_row(client, join, &shown)?;
+                // Both omitted: both sides, Rails' names. Otherwise the sides named.
+                let (want_a, want_b) = match (a_array, b_array) {
+                    // both sides: the arrays they have, or Rails' names
+                    (None, None) => (
+                        Some(
+                            row.a_array
+                                .clone()
+                                .unwrap_or_else(|| default_array_name(&row.a_relation)),
+                        ),
+                        Some(
+                            row.b_array
+                                .clone()
+                                .unwrap_or_else(|| default_array_name(&row.b_relation)),
+                        ),
                     ),
-                    Some(
-                        row.b_array
-                            .clone()
-                            .unwrap_or_else(|| default_array_name(&row.b_relation)),
-                    ),
-                ),
-                (a, b) => (a.map(str::to_owned), b.map(str::to_owned)),
-            };
-            for (argument, wanted, existing, table) in [
-                ("a_array", &want_a, &row.a_array, row.a),
-                ("b_array", &want_b, &row.b_array, row.b),
-            ] {
-                if let Some(name) = wanted {
-                    check_identifier(argument, name)?;
-                    if let Some(old) = existing {
-                        if old != name {
-                            return Err(HabtmError::AlreadyDenormalized {
-                                table: RegClass(table).shown(),
-                                column: name.clone(),
-                                existing: old.clone(),
-                            });
+                    (a, b) => (a.map(str::to_owned), b.map(str::to_owned)),
+                };
+                for (argument, wanted, existing, table) in [
+                    ("a_array", &want_a, &row.a_array, row.a),
+                    ("b_array", &want_b, &row.b_array, row.b),
+                ] {
+                    if let Some(name) = wanted {
+                        check_identifier(argument, name)?;
+                        if let Some(old) = existing {
+                            if old != name {
+                                return Err(HabtmError::AlreadyDenormalized {
+                                    table: RegClass(table).shown(),
+                                    column: name.clone(),
+                                    existing: old.clone(),
+                                });
+                            }
                         }
                     }
                 }
-            }
-            if row.a == row.b && want_a.is_some() && want_a == want_b {
-                return Err(HabtmError::SameColumnNames {
-                    column: want_a.unwrap_or_default(),
-                    self_association: true,
-                });
-            }
-            // No writer may slip between the backfill and the triggers, and none can deadlock
-            // with this call (catalog::lock_tables).
-            catalog::lock_tables(client, &[join, row.a, row.b])?;
-            let a_final = want_a.clone().or(row.a_array.clone());
-            let b_final = want_b.clone().or(row.b_array.clone());
-            // the sides named take `writes`; the others keep theirs
-            let mode = |wanted: &Option<String>, had: &Option<String>| match wanted {
-                Some(_) => Some(writes.as_str().to_owned()),
-                None => had.clone(),
-            };
-            let (a_writes, b_writes) = (mode(&want_a, &row.a_writes), mode(&want_b, &row.b_writes));
-            if let Some(name) = &want_a {
-                prepare_column(client, row.a, name, row.b, &row.b_key)?;
-            }
-            if let Some(name) = &want_b {
-                prepare_column(client, row.b, name, row.a, &row.a_key)?;
-            }
-            client.update(
+                if row.a == row.b && want_a.is_some() && want_a == want_b {
+                    return Err(HabtmError::SameColumnNames {
+                        column: want_a.unwrap_or_default(),
+                        self_association: true,
+                    });
+                }
+                // No writer may slip between the backfill and the triggers, and none can deadlock
+                // with this call (catalog::lock_tables).
+                catalog::lock_tables(client, &[join, row.a, row.b])?;
+                let a_final = want_a.clone().or(row.a_array.clone());
+                let b_final = want_b.clone().or(row.b_array.clone());
+                // the sides named take `writes`; the others keep theirs
+                let mode = |wanted: &Option<String>, had: &Option<String>| match wanted {
+                    Some(_) => Some(writes.as_str().to_owned()),
+                    None => had.clone(),
+                };
+                let (a_writes, b_writes) =
+                    (mode(&want_a, &row.a_writes), mode(&want_b, &row.b_writes));
+                if let Some(name) = &want_a {
+                    prepare_column(client, row.a, name, row.b, &row.b_key)?;
+                }
+                if let Some(name) = &want_b {
+                    prepare_column(client, row.b, name, row.a, &row.a_key)?;
+                }
+                client.update(
                 "UPDATE habtm.join_tables SET a_array = $2::pg_catalog.name, b_array = $3::pg_catalog.name,
                         a_array_writes = $4, b_array_writes = $5
                   WHERE join_table OPERATOR(pg_catalog.=) $1",
@@ -426,65 +430,69 @@ fn denormalize(
                     b_writes.into(),
                 ],
             )?;
-            // Backfill in one pass per side, before the triggers exist.
-            let a = config::load(client, join)?.expect("the row just written");
-            for (i, wanted) in [(0, &want_a), (1, &want_b)] {
-                if wanted.is_some() {
-                    let _quiet = super::triggers::quiet_table(a.sides[i].table);
-                    client.update(&statements::rewrite(&a, i), None, &[])?;
-                    let s = &a.sides[i];
-                    client.update(
-                        &format!(
-                            "ALTER TABLE {} ALTER COLUMN {} SET NOT NULL",
-                            s.table_sql,
-                            s.array.as_ref().unwrap().sql
-                        ),
-                        None,
-                        &[],
-                    )?;
+                // Backfill in one pass per side, before the triggers exist.
+                let a = config::load(client, join)?.expect("the row just written");
+                for (i, wanted) in [(0, &want_a), (1, &want_b)] {
+                    if wanted.is_some() {
+                        let _quiet = super::triggers::quiet_table(a.sides[i].table);
+                        client.update(&statements::rewrite(&a, i), None, &[])?;
+                        let s = &a.sides[i];
+                        client.update(
+                            &format!(
+                                "ALTER TABLE {} ALTER COLUMN {} SET NOT NULL",
+                                s.table_sql,
+                                s.array.as_ref().unwrap().sql
+                            ),
+                            None,
+                            &[],
+                        )?;
+                    }
                 }
-            }
-            reconcile_association(client, join, row.a, row.b)
-        })
-    };
-    run().or_raise()
+                reconcile_association(client, join, row.a, row.b)
+            })
+        };
+        run().or_raise()
+    })
 }
 
 /// `habtm.normalize(join_table, drop_columns)`.
 #[pg_extern(volatile)]
 #[search_path(pg_catalog, pg_temp)]
 fn normalize(join_table: Option<RegClass>, drop_columns: default!(Option<bool>, false)) {
-    let run = || -> Result<()> {
-        let join = crate::error::required("habtm.normalize", "join_table", join_table)?.0;
-        let drop_columns = crate::error::required("habtm.normalize", "drop_columns", drop_columns)?;
-        Spi::connect_mut(|client| {
-            catalog::lock(client)?;
-            let shown = RegClass(join).shown();
-            let row = read_row(client, join, &shown)?;
-            catalog::lock_tables(client, &[join, row.a, row.b])?;
-            let before = config::load(client, join)?;
-            client.update(
-                "UPDATE habtm.join_tables SET a_array = NULL, b_array = NULL
+    crate::pg_error::keeping_errors(move || {
+        let run = || -> Result<()> {
+            let join = crate::error::required("habtm.normalize", "join_table", join_table)?.0;
+            let drop_columns =
+                crate::error::required("habtm.normalize", "drop_columns", drop_columns)?;
+            Spi::connect_mut(|client| {
+                catalog::lock(client)?;
+                let shown = RegClass(join).shown();
+                let row = read_row(client, join, &shown)?;
+                catalog::lock_tables(client, &[join, row.a, row.b])?;
+                let before = config::load(client, join)?;
+                client.update(
+                    "UPDATE habtm.join_tables SET a_array = NULL, b_array = NULL
                   WHERE join_table OPERATOR(pg_catalog.=) $1",
-                None,
-                &[RegClass(join).into()],
-            )?;
-            reconcile_association(client, join, row.a, row.b)?;
-            if let (true, Some(a)) = (drop_columns, before) {
-                for s in &a.sides {
-                    if let Some(arr) = &s.array {
-                        client.update(
-                            &format!("ALTER TABLE {} DROP COLUMN {}", s.table_sql, arr.sql),
-                            None,
-                            &[],
-                        )?;
+                    None,
+                    &[RegClass(join).into()],
+                )?;
+                reconcile_association(client, join, row.a, row.b)?;
+                if let (true, Some(a)) = (drop_columns, before) {
+                    for s in &a.sides {
+                        if let Some(arr) = &s.array {
+                            client.update(
+                                &format!("ALTER TABLE {} DROP COLUMN {}", s.table_sql, arr.sql),
+                                None,
+                                &[],
+                            )?;
+                        }
                     }
                 }
-            }
-            Ok(())
-        })
-    };
-    run().or_raise()
+                Ok(())
+            })
+        };
+        run().or_raise()
+    })
 }
 
 /// The associations to look at: one join table (which must be registered) or all with arrays.
@@ -612,14 +620,15 @@ fn check(
         name!(actual, Option<String>),
     ),
 > {
-    let run = || -> Result<Vec<CheckRow>> {
-        Spi::connect_mut(|client| {
-            let mut out = Vec::new();
-            for (a, i, owner) in arrays_to_visit(client, join_table)? {
-                let Some(arr) = &a.sides[i].array else {
-                    continue;
-                };
-                let sql = format!(
+    crate::pg_error::keeping_errors(move || {
+        let run = || -> Result<Vec<CheckRow>> {
+            Spi::connect_mut(|client| {
+                let mut out = Vec::new();
+                for (a, i, owner) in arrays_to_visit(client, join_table)? {
+                    let Some(arr) = &a.sides[i].array else {
+                        continue;
+                    };
+                    let sql = format!(
                     "SELECT e.k::pg_catalog.text,
                             CASE WHEN e.actual IS NULL THEN 'NULL array'
                                  WHEN pg_catalog.array_position(e.actual, NULL) IS NOT NULL THEN 'NULL element'
@@ -635,47 +644,50 @@ fn check(
                     statements::expected_arrays(&a, i),
                     statements::DIFFERS
                 );
-                as_owner(owner, || {
-                    for row in client.select(&sql, None, &[])? {
-                        out.push((
-                            RegClass(a.join),
-                            RegClass(a.sides[i].table),
-                            row.get::<String>(1)?.unwrap_or_default(),
-                            arr.name.clone(),
-                            row.get::<String>(2)?.unwrap_or_default(),
-                            row.get::<String>(3)?,
-                            row.get::<String>(4)?,
-                        ));
-                    }
-                    Ok(())
-                })?;
-            }
-            Ok(out)
-        })
-    };
-    TableIterator::new(run().or_raise())
+                    as_owner(owner, || {
+                        for row in client.select(&sql, None, &[])? {
+                            out.push((
+                                RegClass(a.join),
+                                RegClass(a.sides[i].table),
+                                row.get::<String>(1)?.unwrap_or_default(),
+                                arr.name.clone(),
+                                row.get::<String>(2)?.unwrap_or_default(),
+                                row.get::<String>(3)?,
+                                row.get::<String>(4)?,
+                            ));
+                        }
+                        Ok(())
+                    })?;
+                }
+                Ok(out)
+            })
+        };
+        TableIterator::new(run().or_raise())
+    })
 }
 
 /// `habtm.repair(join_table)`: rewrites the arrays `check` reports; returns how many.
 #[pg_extern(volatile)]
 fn repair(join_table: default!(Option<RegClass>, "NULL")) -> i64 {
-    let run = || -> Result<i64> {
-        Spi::connect_mut(|client| {
-            let mut total = 0;
-            for (a, i, owner) in arrays_to_visit(client, join_table)? {
-                super::lock_association(&a, true);
-                let sql = statements::rewrite(&a, i);
-                total += as_owner(owner, || {
-                    super::triggers::check_side_security(&a.sides[i])?;
-                    let _quiet = super::triggers::quiet_table(a.sides[i].table);
-                    Ok(plans::run(client, &sql, &[], true)?
-                        .first()
-                        .get::<i64>(1)?
-                        .unwrap_or(0))
-                })?;
-            }
-            Ok(total)
-        })
-    };
-    run().or_raise()
+    crate::pg_error::keeping_errors(move || {
+        let run = || -> Result<i64> {
+            Spi::connect_mut(|client| {
+                let mut total = 0;
+                for (a, i, owner) in arrays_to_visit(client, join_table)? {
+                    super::lock_association(&a, true);
+                    let sql = statements::rewrite(&a, i);
+                    total += as_owner(owner, || {
+                        super::triggers::check_side_security(&a.sides[i])?;
+                        let _quiet = super::triggers::quiet_table(a.sides[i].table);
+                        Ok(plans::run(client, &sql, &[], true)?
+                            .first()
+                            .get::<i64>(1)?
+                            .unwrap_or(0))
+                    })?;
+                }
+                Ok(total)
+            })
+        };
+        run().or_raise()
+    })
 }

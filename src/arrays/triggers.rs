@@ -371,12 +371,14 @@ fn update_one_key(
 fn join_lock<'a>(
     trigger: &'a PgTrigger<'a>,
 ) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, HabtmError> {
-    let join = relid(trigger);
-    let truncate = matches!(trigger.op(), Ok(PgTriggerOperation::Truncate));
-    if let Some(a) = config::join_association(join).or_raise() {
-        lock_association(&a, truncate);
-    }
-    Ok(None)
+    crate::pg_error::keeping_errors(move || {
+        let join = relid(trigger);
+        let truncate = matches!(trigger.op(), Ok(PgTriggerOperation::Truncate));
+        if let Some(a) = config::join_association(join).or_raise() {
+            lock_association(&a, truncate);
+        }
+        Ok(None)
+    })
 }
 
 /// AFTER INSERT / UPDATE / DELETE (with transition tables) and AFTER TRUNCATE … FOR EACH
@@ -385,70 +387,72 @@ fn join_lock<'a>(
 fn join_sync<'a>(
     trigger: &'a PgTrigger<'a>,
 ) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, HabtmError> {
-    let join = relid(trigger);
-    let event = match trigger.op() {
-        Ok(PgTriggerOperation::Insert) => JoinEvent::Insert,
-        Ok(PgTriggerOperation::Delete) => JoinEvent::Delete,
-        Ok(PgTriggerOperation::Update) => JoinEvent::Update,
-        _ => JoinEvent::Truncate,
-    };
-    let depth = trigger_depth();
-    if is_quiet(Quiet::Join { join, depth }) {
-        return Ok(None);
-    }
-    Spi::connect_mut(|client| {
-        let Some(a) = config::for_join(client, join)? else {
-            return Ok(());
+    crate::pg_error::keeping_errors(move || {
+        let join = relid(trigger);
+        let event = match trigger.op() {
+            Ok(PgTriggerOperation::Insert) => JoinEvent::Insert,
+            Ok(PgTriggerOperation::Delete) => JoinEvent::Delete,
+            Ok(PgTriggerOperation::Update) => JoinEvent::Update,
+            _ => JoinEvent::Truncate,
         };
-        if event != JoinEvent::Truncate {
-            register_transition_tables(trigger);
+        let depth = trigger_depth();
+        if is_quiet(Quiet::Join { join, depth }) {
+            return Ok(None);
         }
-        let sides: Vec<usize> = (0..2).filter(|&i| a.sides[i].array.is_some()).collect();
-        for &i in &sides {
-            let s = &a.sides[i];
-            check_row_security(s.table, &s.table_sql, array_name(s))?;
-        }
-        if sides.len() == 2 && a.self_association() {
-            let _quiet = QuietGuard::new(Quiet::Table {
-                table: a.sides[0].table,
-                depth: depth + 1,
-            });
-            plans::run(
-                client,
-                &statements::lock_self_association(&a, event),
-                &[],
-                true,
-            )?;
-        }
-        let deltas = if event == JoinEvent::Truncate {
-            [Delta::Many, Delta::Many]
-        } else {
-            // SAFETY: this call's own trigger data, with its transition tables.
-            unsafe { read_deltas(trigger.trigger_data(), &a, event) }
-        };
-        for &i in &sides {
-            let s = &a.sides[i];
-            let _quiet = QuietGuard::new(Quiet::Table {
-                table: s.table,
-                depth: depth + 1,
-            });
-            match &deltas[i] {
-                Delta::Empty => {}
-                Delta::OneKey {
-                    key,
-                    removed,
-                    added,
-                } => update_one_key(client, s, *key, removed, added)?,
-                Delta::Many => {
-                    let action = format!("update {}", array_name(s));
-                    run_counted(client, &statements::join_changed(&a, i, event), &[&action])?
+        Spi::connect_mut(|client| {
+            let Some(a) = config::for_join(client, join)? else {
+                return Ok(());
+            };
+            if event != JoinEvent::Truncate {
+                register_transition_tables(trigger);
+            }
+            let sides: Vec<usize> = (0..2).filter(|&i| a.sides[i].array.is_some()).collect();
+            for &i in &sides {
+                let s = &a.sides[i];
+                check_row_security(s.table, &s.table_sql, array_name(s))?;
+            }
+            if sides.len() == 2 && a.self_association() {
+                let _quiet = QuietGuard::new(Quiet::Table {
+                    table: a.sides[0].table,
+                    depth: depth + 1,
+                });
+                plans::run(
+                    client,
+                    &statements::lock_self_association(&a, event),
+                    &[],
+                    true,
+                )?;
+            }
+            let deltas = if event == JoinEvent::Truncate {
+                [Delta::Many, Delta::Many]
+            } else {
+                // SAFETY: this call's own trigger data, with its transition tables.
+                unsafe { read_deltas(trigger.trigger_data(), &a, event) }
+            };
+            for &i in &sides {
+                let s = &a.sides[i];
+                let _quiet = QuietGuard::new(Quiet::Table {
+                    table: s.table,
+                    depth: depth + 1,
+                });
+                match &deltas[i] {
+                    Delta::Empty => {}
+                    Delta::OneKey {
+                        key,
+                        removed,
+                        added,
+                    } => update_one_key(client, s, *key, removed, added)?,
+                    Delta::Many => {
+                        let action = format!("update {}", array_name(s));
+                        run_counted(client, &statements::join_changed(&a, i, event), &[&action])?
+                    }
                 }
             }
-        }
-        Ok::<_, HabtmError>(())
+            Ok::<_, HabtmError>(())
+        })
+        .or_raise();
+        Ok(None)
     })
-    .or_raise();
-    Ok(None)
 }
 
 /// BEFORE DELETE OR TRUNCATE OR UPDATE OF <keys and arrays> … FOR EACH STATEMENT on a side table.
@@ -456,16 +460,18 @@ fn join_sync<'a>(
 fn side_lock<'a>(
     trigger: &'a PgTrigger<'a>,
 ) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, HabtmError> {
-    let Some((table, depth)) = side_trigger_at_work(trigger) else {
-        return Ok(None);
-    };
-    if matches!(trigger.op(), Ok(PgTriggerOperation::Update)) {
-        PENDING.with(|v| v.borrow_mut().push((table, depth)));
-    }
-    for a in config::side_associations(table).or_raise().iter() {
-        lock_association(a, true);
-    }
-    Ok(None)
+    crate::pg_error::keeping_errors(move || {
+        let Some((table, depth)) = side_trigger_at_work(trigger) else {
+            return Ok(None);
+        };
+        if matches!(trigger.op(), Ok(PgTriggerOperation::Update)) {
+            PENDING.with(|v| v.borrow_mut().push((table, depth)));
+        }
+        for a in config::side_associations(table).or_raise().iter() {
+            lock_association(a, true);
+        }
+        Ok(None)
+    })
 }
 
 /// BEFORE INSERT OR UPDATE OF <arrays> … FOR EACH ROW on a side table: stores each array
@@ -474,79 +480,82 @@ fn side_lock<'a>(
 fn side_canonical<'a>(
     trigger: &'a PgTrigger<'a>,
 ) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, HabtmError> {
-    let table = relid(trigger);
-    let data = trigger.trigger_data();
-    let is_update = matches!(trigger.op(), Ok(PgTriggerOperation::Update));
-    let tuple = if is_update {
-        data.tg_newtuple
-    } else {
-        data.tg_trigtuple
-    };
-    // SAFETY: the relation of a firing trigger is open and its descriptor valid.
-    let tupdesc = unsafe { (*data.tg_relation).rd_att };
-    let wrap = |t: pg_sys::HeapTuple| {
-        // SAFETY: a tuple of this relation, allocated by PostgreSQL in this trigger call.
-        Ok(Some(unsafe {
-            PgHeapTuple::from_heap_tuple(pgrx::PgTupleDesc::from_pg_unchecked(tupdesc), t)
-        }))
-    };
-    if side_trigger_at_work(trigger).is_none() {
-        return wrap(tuple);
-    }
-    let associations = config::side_associations(table).or_raise();
-    let mut columns = Vec::new();
-    for a in associations.iter() {
-        for s in &a.sides {
-            if s.table == table {
-                if let Some(arr) = &s.array {
-                    columns.push((arr, array_name(s)));
+    crate::pg_error::keeping_errors(move || {
+        let table = relid(trigger);
+        let data = trigger.trigger_data();
+        let is_update = matches!(trigger.op(), Ok(PgTriggerOperation::Update));
+        let tuple = if is_update {
+            data.tg_newtuple
+        } else {
+            data.tg_trigtuple
+        };
+        // SAFETY: the relation of a firing trigger is open and its descriptor valid.
+        let tupdesc = unsafe { (*data.tg_relation).rd_att };
+        let wrap = |t: pg_sys::HeapTuple| {
+            // SAFETY: a tuple of this relation, allocated by PostgreSQL in this trigger call.
+            Ok(Some(unsafe {
+                PgHeapTuple::from_heap_tuple(pgrx::PgTupleDesc::from_pg_unchecked(tupdesc), t)
+            }))
+        };
+        if side_trigger_at_work(trigger).is_none() {
+            return wrap(tuple);
+        }
+        let associations = config::side_associations(table).or_raise();
+        let mut columns = Vec::new();
+        for a in associations.iter() {
+            for s in &a.sides {
+                if s.table == table {
+                    if let Some(arr) = &s.array {
+                        columns.push((arr, array_name(s)));
+                    }
                 }
             }
         }
-    }
-    let old = is_update.then_some(data.tg_trigtuple);
-    let mut current = tuple;
-    for (arr, what) in columns {
-        let attnum = arr.attnum as i32;
-        let mut isnull = false;
-        // SAFETY: attnum is a live column of this relation's descriptor.
-        let value = unsafe { pg_sys::heap_getattr(current, attnum, tupdesc, &mut isnull) };
-        if isnull {
-            continue; // the column's NOT NULL constraint reports it
-        }
-        let t = ElementType::new(arr.element, arr.collation).or_raise();
-        let replacement = match arr.writes {
-            // SAFETY: the column's type is an array of `arr.element`.
-            config::Writes::Links => unsafe { t.canonical(value, &what) }.or_raise(),
-            config::Writes::Reject => {
-                let before = old.map(|o| {
-                    let mut was_null = false;
-                    // SAFETY: the old version of the same row, same descriptor.
-                    let v = unsafe { pg_sys::heap_getattr(o, attnum, tupdesc, &mut was_null) };
-                    (!was_null).then_some(v)
-                });
-                // SAFETY: both are arrays of `arr.element` (the old one stored canonical).
-                unsafe { unchanged_or_refuse(&t, value, before.flatten(), &what, arr) }.or_raise()
+        let old = is_update.then_some(data.tg_trigtuple);
+        let mut current = tuple;
+        for (arr, what) in columns {
+            let attnum = arr.attnum as i32;
+            let mut isnull = false;
+            // SAFETY: attnum is a live column of this relation's descriptor.
+            let value = unsafe { pg_sys::heap_getattr(current, attnum, tupdesc, &mut isnull) };
+            if isnull {
+                continue; // the column's NOT NULL constraint reports it
             }
-        };
-        if let Some(canonical) = replacement {
-            let mut cols = [attnum];
-            let mut values = [canonical];
-            let mut nulls = [false];
-            // SAFETY: replaces one column of a tuple of this descriptor.
-            current = unsafe {
-                pg_sys::heap_modify_tuple_by_cols(
-                    current,
-                    tupdesc,
-                    1,
-                    cols.as_mut_ptr(),
-                    values.as_mut_ptr(),
-                    nulls.as_mut_ptr(),
-                )
+            let t = ElementType::new(arr.element, arr.collation).or_raise();
+            let replacement = match arr.writes {
+                // SAFETY: the column's type is an array of `arr.element`.
+                config::Writes::Links => unsafe { t.canonical(value, &what) }.or_raise(),
+                config::Writes::Reject => {
+                    let before = old.map(|o| {
+                        let mut was_null = false;
+                        // SAFETY: the old version of the same row, same descriptor.
+                        let v = unsafe { pg_sys::heap_getattr(o, attnum, tupdesc, &mut was_null) };
+                        (!was_null).then_some(v)
+                    });
+                    // SAFETY: both are arrays of `arr.element` (the old one stored canonical).
+                    unsafe { unchanged_or_refuse(&t, value, before.flatten(), &what, arr) }
+                        .or_raise()
+                }
             };
+            if let Some(canonical) = replacement {
+                let mut cols = [attnum];
+                let mut values = [canonical];
+                let mut nulls = [false];
+                // SAFETY: replaces one column of a tuple of this descriptor.
+                current = unsafe {
+                    pg_sys::heap_modify_tuple_by_cols(
+                        current,
+                        tupdesc,
+                        1,
+                        cols.as_mut_ptr(),
+                        values.as_mut_ptr(),
+                        nulls.as_mut_ptr(),
+                    )
+                };
+            }
         }
-    }
-    wrap(current)
+        wrap(current)
+    })
 }
 
 /// A write of a read-only (`writes => 'reject'`) array: the set it held (`before`) is the only
@@ -590,84 +599,86 @@ unsafe fn unchanged_or_refuse(
 fn side_sync<'a>(
     trigger: &'a PgTrigger<'a>,
 ) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, HabtmError> {
-    let Some((table, depth)) = side_trigger_at_work(trigger) else {
-        return Ok(None);
-    };
-    let updated = matches!(trigger.op(), Ok(PgTriggerOperation::Update));
-    if updated {
-        // Only statements that set a key or array column (side_lock saw them) need work.
-        let pending = PENDING.with(|v| {
-            let mut v = v.borrow_mut();
-            match v.iter().rposition(|&e| e == (table, depth)) {
-                Some(p) => {
-                    v.remove(p);
-                    true
-                }
-                None => false,
-            }
-        });
-        if !pending {
+    crate::pg_error::keeping_errors(move || {
+        let Some((table, depth)) = side_trigger_at_work(trigger) else {
             return Ok(None);
+        };
+        let updated = matches!(trigger.op(), Ok(PgTriggerOperation::Update));
+        if updated {
+            // Only statements that set a key or array column (side_lock saw them) need work.
+            let pending = PENDING.with(|v| {
+                let mut v = v.borrow_mut();
+                match v.iter().rposition(|&e| e == (table, depth)) {
+                    Some(p) => {
+                        v.remove(p);
+                        true
+                    }
+                    None => false,
+                }
+            });
+            if !pending {
+                return Ok(None);
+            }
         }
-    }
-    Spi::connect_mut(|client| {
-        register_transition_tables(trigger);
-        for a in config::for_side(client, table)?.iter() {
-            for i in 0..2 {
-                let s = &a.sides[i];
-                // a read-only array was kept as it was (side_canonical): no link changed
-                if s.array
-                    .as_ref()
-                    .is_none_or(|arr| arr.writes != config::Writes::Links)
-                {
-                    continue;
-                }
-                if s.table != table {
-                    continue;
-                }
-                check_row_security(a.join, &a.join_sql, array_name(s))?;
-                let o = &a.sides[1 - i];
-                if o.array.is_some() {
-                    check_row_security(o.table, &o.table_sql, array_name(o))?;
-                }
-                // The join table's triggers stand aside; the other side is updated here, and
-                // (for a self-association) its update is habtm's own write to this table.
-                let _quiet_join = QuietGuard::new(Quiet::Join {
-                    join: a.join,
-                    depth: depth + 1,
-                });
-                let _quiet_other = QuietGuard::new(Quiet::Table {
-                    table: o.table,
-                    depth: depth + 1,
-                });
-                let deleted = format!("delete links from {}", a.join_sql);
-                let inserted = format!("insert links into {}", a.join_sql);
-                let other = o
-                    .array
-                    .as_ref()
-                    .map(|_| format!("update {}", array_name(o)));
-                let mut actions: Vec<&str> = vec![&deleted, &inserted];
-                if let Some(other) = &other {
-                    actions.push(other);
-                }
-                // a self-association's second array, after the first was written
-                let after_first = i == 1
-                    && a.self_association()
-                    && a.sides[0]
+        Spi::connect_mut(|client| {
+            register_transition_tables(trigger);
+            for a in config::for_side(client, table)?.iter() {
+                for i in 0..2 {
+                    let s = &a.sides[i];
+                    // a read-only array was kept as it was (side_canonical): no link changed
+                    if s.array
+                        .as_ref()
+                        .is_none_or(|arr| arr.writes != config::Writes::Links)
+                    {
+                        continue;
+                    }
+                    if s.table != table {
+                        continue;
+                    }
+                    check_row_security(a.join, &a.join_sql, array_name(s))?;
+                    let o = &a.sides[1 - i];
+                    if o.array.is_some() {
+                        check_row_security(o.table, &o.table_sql, array_name(o))?;
+                    }
+                    // The join table's triggers stand aside; the other side is updated here, and
+                    // (for a self-association) its update is habtm's own write to this table.
+                    let _quiet_join = QuietGuard::new(Quiet::Join {
+                        join: a.join,
+                        depth: depth + 1,
+                    });
+                    let _quiet_other = QuietGuard::new(Quiet::Table {
+                        table: o.table,
+                        depth: depth + 1,
+                    });
+                    let deleted = format!("delete links from {}", a.join_sql);
+                    let inserted = format!("insert links into {}", a.join_sql);
+                    let other = o
                         .array
                         .as_ref()
-                        .is_some_and(|arr| arr.writes == config::Writes::Links);
-                run_counted(
-                    client,
-                    &statements::array_written(a, i, updated, after_first),
-                    &actions,
-                )?;
+                        .map(|_| format!("update {}", array_name(o)));
+                    let mut actions: Vec<&str> = vec![&deleted, &inserted];
+                    if let Some(other) = &other {
+                        actions.push(other);
+                    }
+                    // a self-association's second array, after the first was written
+                    let after_first = i == 1
+                        && a.self_association()
+                        && a.sides[0]
+                            .array
+                            .as_ref()
+                            .is_some_and(|arr| arr.writes == config::Writes::Links);
+                    run_counted(
+                        client,
+                        &statements::array_written(a, i, updated, after_first),
+                        &actions,
+                    )?;
+                }
             }
-        }
-        Ok::<_, HabtmError>(())
+            Ok::<_, HabtmError>(())
+        })
+        .or_raise();
+        Ok(None)
     })
-    .or_raise();
-    Ok(None)
 }
 
 /// AFTER INSERT … FOR EACH ROW, a constraint trigger deferred to the end of the transaction, on a
@@ -679,52 +690,54 @@ fn side_sync<'a>(
 fn side_insert_check<'a>(
     trigger: &'a PgTrigger<'a>,
 ) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, HabtmError> {
-    let table = relid(trigger);
-    let data = trigger.trigger_data();
-    // SAFETY: the relation of a firing trigger is open and its descriptor valid.
-    let tupdesc = unsafe { (*data.tg_relation).rd_att };
-    Spi::connect_mut(|client| {
-        for a in config::for_side(client, table)?.iter() {
-            for (i, s) in a.sides.iter().enumerate() {
-                let Some(arr) = s.array.as_ref() else {
-                    continue;
-                };
-                if s.table != table || arr.writes != config::Writes::Reject {
-                    continue;
-                }
-                let attnum = key_attnum(client, table, s)?;
-                let mut isnull = false;
-                // SAFETY: the inserted row, of this relation's descriptor.
-                let key = unsafe {
-                    pg_sys::heap_getattr(data.tg_trigtuple, attnum, tupdesc, &mut isnull)
-                };
-                if isnull {
-                    continue;
-                }
-                // SAFETY: a key of the side's (and its join column's) type.
-                let args = [unsafe { DatumWithOid::new(key, s.join_type) }];
-                let differs = plans::run(
-                    client,
-                    &statements::inserted_row_differs(a, i),
-                    &args,
-                    false,
-                )?
-                .first()
-                .get::<bool>(1)?
-                .unwrap_or(false);
-                if differs {
-                    return Err(HabtmError::ReadOnlyArray {
-                        column: array_name(s),
-                        array: arr.name.clone(),
-                        inserting: true,
-                    });
+    crate::pg_error::keeping_errors(move || {
+        let table = relid(trigger);
+        let data = trigger.trigger_data();
+        // SAFETY: the relation of a firing trigger is open and its descriptor valid.
+        let tupdesc = unsafe { (*data.tg_relation).rd_att };
+        Spi::connect_mut(|client| {
+            for a in config::for_side(client, table)?.iter() {
+                for (i, s) in a.sides.iter().enumerate() {
+                    let Some(arr) = s.array.as_ref() else {
+                        continue;
+                    };
+                    if s.table != table || arr.writes != config::Writes::Reject {
+                        continue;
+                    }
+                    let attnum = key_attnum(client, table, s)?;
+                    let mut isnull = false;
+                    // SAFETY: the inserted row, of this relation's descriptor.
+                    let key = unsafe {
+                        pg_sys::heap_getattr(data.tg_trigtuple, attnum, tupdesc, &mut isnull)
+                    };
+                    if isnull {
+                        continue;
+                    }
+                    // SAFETY: a key of the side's (and its join column's) type.
+                    let args = [unsafe { DatumWithOid::new(key, s.join_type) }];
+                    let differs = plans::run(
+                        client,
+                        &statements::inserted_row_differs(a, i),
+                        &args,
+                        false,
+                    )?
+                    .first()
+                    .get::<bool>(1)?
+                    .unwrap_or(false);
+                    if differs {
+                        return Err(HabtmError::ReadOnlyArray {
+                            column: array_name(s),
+                            array: arr.name.clone(),
+                            inserting: true,
+                        });
+                    }
                 }
             }
-        }
-        Ok::<_, HabtmError>(())
+            Ok::<_, HabtmError>(())
+        })
+        .or_raise();
+        Ok(None)
     })
-    .or_raise();
-    Ok(None)
 }
 
 /// The attribute number of side `s`'s key column in `table`.

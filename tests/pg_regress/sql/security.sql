@@ -336,6 +336,16 @@ SELECT habtm.add('developers', 'measures', 1, ARRAY[[1, 2], [3, 4]]);
 \echo :LAST_ERROR_SQLSTATE
 SELECT habtm.count(4294967000::oid::regclass, 'measures', 1);
 \echo :LAST_ERROR_SQLSTATE
+-- PostgreSQL's own errors pass through whole: the fields a plain INSERT reports
+DO $$
+DECLARE st text; sch text; tbl text; con text; det text;
+BEGIN
+    PERFORM habtm.add('developers', 'measures', 1, ARRAY[99]);
+EXCEPTION WHEN foreign_key_violation THEN
+    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, sch = SCHEMA_NAME, tbl = TABLE_NAME,
+                            con = CONSTRAINT_NAME, det = PG_EXCEPTION_DETAIL;
+    RAISE NOTICE 'caught %: %.% constraint % (%)', st, sch, tbl, con, det;
+END $$;
 -- linear naming: two megabytes of separators
 SELECT length(habtm.join_table_name(repeat('a_', 1000000), repeat('a_', 1000000) || 'b')) AS long_name;
 
