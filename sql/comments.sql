@@ -38,7 +38,7 @@ COMMENT ON FUNCTION reinstall_triggers(regclass) IS
 REVOKE ALL ON FUNCTION reinstall_triggers(regclass) FROM PUBLIC;
 
 COMMENT ON FUNCTION column_exists(regclass, name) IS
-'Internal (the catalog''s event trigger): whether the table has a live column of this name';
+'Internal (the catalog''s guard and event trigger): whether the table has a live column of this name';
 
 COMMENT ON FUNCTION forget_dropped_tables() IS
 'Event trigger: removes the catalog rows of join tables, or of their tables, dropped by hand';
@@ -82,9 +82,9 @@ COMMENT ON FUNCTION denormalize(regclass, text, text, text) IS
 COMMENT ON FUNCTION "normalize"(regclass, boolean) IS
 'Stops maintaining a join table''s id arrays: removes the triggers; the columns stay unless drop_columns';
 COMMENT ON FUNCTION "check"(regclass) IS
-'Every id array that differs from the join table (of one join table, or of all): which table and key, what is wrong, expected and actual; empty when all agree';
+'Every id array that differs from the join table (of one join table, or of all on tables the caller owns): which table and key, what is wrong, expected and actual; empty when all agree. Each array is read as its table''s owner in a security-restricted operation';
 COMMENT ON FUNCTION repair(regclass) IS
-'Rewrites the id arrays that check reports from the join table; returns how many rows it rewrote';
+'Rewrites the id arrays that check reports from the join table, each as its table''s owner in a security-restricted operation; returns how many rows it rewrote';
 COMMENT ON FUNCTION array_canonical(anyarray) IS
 'The ids sorted ascending (the type''s default order, the argument''s collation) without duplicates, as the id arrays are stored; NULL elements are an error';
 COMMENT ON FUNCTION array_apply(anyarray, anyarray, anyarray) IS
