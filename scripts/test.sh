@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test tier: style, pure-Rust unit tests (with the Rails vectors and the differential
 # test against real ActiveSupport), #[pg_test]s inside PostgreSQL, pg_regress against a
-# throwaway cluster with the release build installed, concurrent writers under pgbench, and
-# interleavings under PostgreSQL's isolation tester.
+# throwaway cluster with the release build installed, concurrent writers under pgbench,
+# interleavings under PostgreSQL's isolation tester, and hostile inputs (the fuzz tier).
 # Installs what it needs first.
 # Every tier runs; the exit status is non-zero if any failed.
 source "$(dirname "$0")/lib.sh"
@@ -109,6 +109,18 @@ isolation() {
     return $rc
 }
 
+# Hostile calls of every public function (tests/fuzz/): no internal error, no crash, nothing
+# changed after an error, no drift. Seeded and deterministic (FUZZ_SEED, FUZZ_CASES).
+fuzz() {
+    install_extension >/dev/null || return 1
+    local dir rc=0
+    dir=$(mktemp -d /tmp/habtm-fuzz.XXXXXX)
+    cluster_start "$dir"
+    PATH="$PG_BIN:$PATH" SERVER_LOG="$dir/data/server.log" tests/fuzz/run.sh || rc=$?
+    cluster_stop "$dir"
+    return $rc
+}
+
 tier style style
 tier vectors-in-sync vectors_in_sync
 tier unit unit
@@ -116,6 +128,7 @@ tier pg_test pg_tests
 tier pg_regress regress
 tier concurrency concurrency
 tier isolation isolation
+tier fuzz fuzz
 
 if [ $failed -gt 0 ]; then
     printf 'failed tiers: %s\n' "${failures[*]}"

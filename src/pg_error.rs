@@ -99,9 +99,13 @@ pub fn keeping_errors<R>(f: impl FnOnce() -> R) -> R {
     let last = LAST.with(|l| l.get());
     let same = match payload.downcast_ref::<CaughtError>() {
         Some(CaughtError::PostgresError(report)) if !last.is_null() => {
+            // pgrx knows only PostgreSQL's own codes: a user's (`RAISE ... USING ERRCODE =
+            // 'FZ001'`) reaches it as XX000
+            let code = report.sql_error_code();
             // SAFETY: `last` is a complete copy made by CopyErrorData.
             unsafe {
-                (*last).sqlerrcode == report.sql_error_code() as i32
+                ((*last).sqlerrcode == code as i32
+                    || code == pgrx::PgSqlErrorCode::ERRCODE_INTERNAL_ERROR)
                     && !(*last).message.is_null()
                     && std::ffi::CStr::from_ptr((*last).message).to_bytes()
                         == report.message().as_bytes()

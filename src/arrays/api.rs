@@ -223,6 +223,7 @@ fn reconcile_triggers(client: &mut SpiClient<'_>, table: pg_sys::Oid) -> Result<
     let mut watched: Vec<String> = Vec::new();
     let mut arrays: Vec<String> = Vec::new();
     let mut read_only: Vec<String> = Vec::new();
+    let mut canonical_keys: Vec<String> = Vec::new();
     let mut writable = false;
     for join in config::side_joins(client, table)? {
         let Some(a) = config::load(client, join)? else {
@@ -230,6 +231,10 @@ fn reconcile_triggers(client: &mut SpiClient<'_>, table: pg_sys::Oid) -> Result<
         };
         for s in a.sides.iter().filter(|s| s.table == table) {
             watched.push(s.key_sql.clone());
+            if a.self_association() {
+                // a key update renames the row's own id in its arrays (side_canonical)
+                canonical_keys.push(s.key_sql.clone());
+            }
             if let Some(arr) = &s.array {
                 arrays.push(arr.sql.clone());
                 if arr.writes == config::Writes::Links {
@@ -257,11 +262,15 @@ fn reconcile_triggers(client: &mut SpiClient<'_>, table: pg_sys::Oid) -> Result<
         )?;
     }
     if !arrays.is_empty() {
+        let mut columns = arrays.clone();
+        columns.extend(canonical_keys);
+        columns.sort();
+        columns.dedup();
         client.update(
             &format!(
                 "CREATE TRIGGER habtm_side_canonical BEFORE INSERT OR UPDATE OF {} ON {shown}
                      FOR EACH ROW EXECUTE FUNCTION habtm.side_canonical()",
-                arrays.join(", ")
+                columns.join(", ")
             ),
             None,
             &[],

@@ -71,6 +71,8 @@ pub struct Side {
     /// Schema-qualified and quoted, independent of `search_path`.
     pub table_sql: String,
     pub key_sql: String,
+    /// The key column's number in the side table.
+    pub key_attnum: i16,
     /// The join table's column referencing this side, quoted.
     pub join_column_sql: String,
     /// That column's number, type and storage (`typlen`, `typbyval`) in the join table, to read
@@ -196,7 +198,11 @@ pub fn load(client: &mut SpiClient<'_>, join: pg_sys::Oid) -> Result<Option<Asso
                 j.a_key::pg_catalog.text, j.b_key::pg_catalog.text,
                 pg_catalog.quote_ident(j.a_column), pg_catalog.quote_ident(j.b_column),
                 j.a_array::pg_catalog.text, j.b_array::pg_catalog.text,
-                ja.attnum, ja.atttypid, jb.attnum, jb.atttypid, j.a_array_writes, j.b_array_writes
+                ja.attnum, ja.atttypid, jb.attnum, jb.atttypid, j.a_array_writes, j.b_array_writes,
+                (SELECT k.attnum FROM pg_catalog.pg_attribute k WHERE k.attrelid OPERATOR(pg_catalog.=) j.a
+                    AND k.attname OPERATOR(pg_catalog.=) j.a_key),
+                (SELECT k.attnum FROM pg_catalog.pg_attribute k WHERE k.attrelid OPERATOR(pg_catalog.=) j.b
+                    AND k.attname OPERATOR(pg_catalog.=) j.b_key)
            FROM habtm.join_tables j
            JOIN pg_catalog.pg_attribute ja ON ja.attrelid OPERATOR(pg_catalog.=) j.join_table
                 AND ja.attname OPERATOR(pg_catalog.=) j.a_column::pg_catalog.name
@@ -237,7 +243,13 @@ pub fn load(client: &mut SpiClient<'_>, join: pg_sys::Oid) -> Result<Option<Asso
         Some(name) => Some(array_column(client, b, &name, b_writes)?),
         None => None,
     };
-    let side = |table, table_sql, key: String, join_column_sql, (join_attnum, join_type), array| {
+    let (a_key_attnum, b_key_attnum) = (attnum(18)?, attnum(19)?);
+    let side = |table,
+                table_sql,
+                (key, key_attnum): (String, i16),
+                join_column_sql,
+                (join_attnum, join_type),
+                array| {
         let (mut join_len, mut join_byval) = (0, false);
         // SAFETY: a syscache lookup of an existing column's type.
         unsafe { pg_sys::get_typlenbyval(join_type, &mut join_len, &mut join_byval) };
@@ -245,6 +257,7 @@ pub fn load(client: &mut SpiClient<'_>, join: pg_sys::Oid) -> Result<Option<Asso
             table,
             table_sql,
             key_sql: spi_quote(&key),
+            key_attnum,
             join_column_sql,
             join_attnum,
             join_type,
@@ -258,8 +271,22 @@ pub fn load(client: &mut SpiClient<'_>, join: pg_sys::Oid) -> Result<Option<Asso
         join,
         join_sql,
         sides: [
-            side(a, a_sql, a_key, a_col, (a_attnum, a_type), a_array)?,
-            side(b, b_sql, b_key, b_col, (b_attnum, b_type), b_array)?,
+            side(
+                a,
+                a_sql,
+                (a_key, a_key_attnum),
+                a_col,
+                (a_attnum, a_type),
+                a_array,
+            )?,
+            side(
+                b,
+                b_sql,
+                (b_key, b_key_attnum),
+                b_col,
+                (b_attnum, b_type),
+                b_array,
+            )?,
         ],
     }))
 }

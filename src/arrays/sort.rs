@@ -184,6 +184,34 @@ impl ElementType {
         Ok(Some(self.build(&elems)))
     }
 
+    /// Whether two values of this type are equal (its default btree order).
+    pub fn equal(&self, a: pg_sys::Datum, b: pg_sys::Datum) -> bool {
+        self.cmp(a, b) == Ordering::Equal
+    }
+
+    /// `array` with `was` replaced by `is` (when it holds `was`), as a canonical set.
+    ///
+    /// # Safety
+    /// As for [`ElementType::elements`]; `was` and `is` are values of this type.
+    pub unsafe fn renamed(
+        &self,
+        array: pg_sys::Datum,
+        was: pg_sys::Datum,
+        is: pg_sys::Datum,
+        what: &str,
+    ) -> Result<pg_sys::Datum> {
+        // SAFETY: forwarded contract.
+        let elems = unsafe { self.elements(array, what)? };
+        if !elems.iter().any(|&e| self.equal(e, was)) {
+            return Ok(array);
+        }
+        let mut elems: Vec<pg_sys::Datum> =
+            elems.into_iter().filter(|&e| !self.equal(e, was)).collect();
+        elems.push(is);
+        self.canonicalize(&mut elems);
+        Ok(self.build(&elems))
+    }
+
     /// Whether two lists hold the same set of values (order and repeats aside).
     pub fn same_set(&self, mut a: Vec<pg_sys::Datum>, mut b: Vec<pg_sys::Datum>) -> bool {
         self.canonicalize(&mut a);

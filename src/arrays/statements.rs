@@ -39,6 +39,26 @@ pub fn join_changed(a: &Association, i: usize, event: JoinEvent) -> String {
              SELECT (SELECT pg_catalog.count(*) FROM locked), (SELECT pg_catalog.count(*) FROM done)"
         );
     }
+    if event == JoinEvent::Update && a.self_association() {
+        // Both of a self-association's foreign keys cascade a key update, as two UPDATEs whose
+        // statement triggers PostgreSQL fires after both (and in no promised order): a
+        // self-link changed by both would have deltas applied out of turn. The keys the
+        // statement touched get their arrays from the join table as it is now instead.
+        return format!(
+            "WITH keys AS (SELECT t.{k} AS k FROM habtm_old t UNION SELECT t.{k} FROM habtm_new t),
+             locked AS (
+                 SELECT s.{key} AS k FROM {tbl} s WHERE s.{key} {eq} ANY (SELECT keys.k FROM keys)
+                  ORDER BY s.{key} FOR NO KEY UPDATE OF s),
+             done AS (
+                 UPDATE {tbl} s SET {arr} = COALESCE(
+                        (SELECT habtm.array_canonical(CAST(pg_catalog.array_agg(j.{id}) AS {at}){collate})
+                           FROM {join} j WHERE j.{k} {eq} s.{key}), CAST('{{}}' AS {at}))
+                   FROM locked l WHERE s.{key} {eq} l.k RETURNING 1)
+             SELECT (SELECT pg_catalog.count(*) FROM locked), (SELECT pg_catalog.count(*) FROM done)",
+            join = a.join_sql,
+            collate = array.collate_sql,
+        );
+    }
     let delta = match event {
         JoinEvent::Insert => format!(
             "SELECT t.{k} AS k, CAST(NULL AS {at}) AS rem, CAST(pg_catalog.array_agg(t.{id}) AS {at}) AS add
@@ -151,7 +171,8 @@ pub fn lock_self_association(a: &Association, event: JoinEvent) -> String {
 /// `after_first` is the second pass of a self-association whose two arrays may both be
 /// written: the first pass has already changed this array in rows of the same statement (a
 /// self-link, two rows naming each other), so the arrays are read from the table as they are
-/// now, not from the transition table, and links are compared whatever the statement was.
+/// now, not from the transition table, and the links it wants are compared with the join table
+/// (an INSERT's new rows still lose none).
 /// Where the two arrays of one statement disagree about a link, the first (`a`'s) wins.
 pub fn array_written(a: &Association, i: usize, updated: bool, after_first: bool) -> String {
     let side: &Side = &a.sides[i];
@@ -179,7 +200,7 @@ pub fn array_written(a: &Association, i: usize, updated: bool, after_first: bool
         )
     };
     let mut ctes = vec![want];
-    if updated || after_first {
+    if updated {
         ctes.push(format!(
             "n AS (SELECT n.{key} AS k FROM habtm_new n),
              gone AS (
@@ -190,6 +211,16 @@ pub fn array_written(a: &Association, i: usize, updated: bool, after_first: bool
                   WHERE NOT EXISTS (SELECT FROM {j} j WHERE j.{kc} {keq} w.k AND j.{ic} {ieq} w.id)),
              del AS (
                  DELETE FROM {j} j USING gone g WHERE j.{kc} {keq} g.k AND j.{ic} {ieq} g.id RETURNING 1)"
+        ));
+    } else if after_first {
+        // new rows lose no link (the statement itself may have linked them: habtm.create on a
+        // self-association), and the first pass may have made some of these links already
+        ctes.push(format!(
+            "gone AS (SELECT w.k, w.id FROM want w WHERE false),
+             missing AS (
+                 SELECT w.k, w.id FROM want w
+                  WHERE NOT EXISTS (SELECT FROM {j} j WHERE j.{kc} {keq} w.k AND j.{ic} {ieq} w.id)),
+             del AS (SELECT 1 FROM gone)"
         ));
     } else {
         // new rows have no links yet

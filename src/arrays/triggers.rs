@@ -246,7 +246,10 @@ unsafe fn read_deltas(data: &pg_sys::TriggerData, a: &Association, event: JoinEv
     let eligible = |i: usize| {
         a.sides[i].array.as_ref().is_some_and(|arr| {
             // the ids go into the array as they are, so they must be of its element type
-            arr.element == a.sides[1 - i].join_type && !(both && a.self_association())
+            arr.element == a.sides[1 - i].join_type
+                && !(both && a.self_association())
+                // a self-association's UPDATE (key cascades) is recomputed, see join_changed
+                && !(a.self_association() && event == JoinEvent::Update)
         })
     };
     let mut deltas = [0, 1].map(|i| {
@@ -512,6 +515,32 @@ fn side_canonical<'a>(
             }
         }
         let old = is_update.then_some(data.tg_trigtuple);
+        // A self-association's row whose key changes: its own id in its arrays (a self-link)
+        // becomes the new one, as the foreign keys' cascades rename it in the join table.
+        let mut renamed: Vec<(i16, pg_sys::Datum, pg_sys::Datum)> = Vec::new();
+        if let Some(o) = old {
+            for a in associations.iter().filter(|a| a.self_association()) {
+                let s = &a.sides[0];
+                let (mut old_null, mut new_null) = (false, false);
+                let k = s.key_attnum as i32;
+                // SAFETY: the old and new versions of this row, of this descriptor.
+                let (was, is) = unsafe {
+                    (
+                        pg_sys::heap_getattr(o, k, tupdesc, &mut old_null),
+                        pg_sys::heap_getattr(tuple, k, tupdesc, &mut new_null),
+                    )
+                };
+                if old_null || new_null {
+                    continue;
+                }
+                for arr in a.sides.iter().filter_map(|s| s.array.as_ref()) {
+                    let t = ElementType::new(arr.element, arr.collation).or_raise();
+                    if !t.equal(was, is) {
+                        renamed.push((arr.attnum, was, is));
+                    }
+                }
+            }
+        }
         let mut current = tuple;
         for (arr, what) in columns {
             let attnum = arr.attnum as i32;
@@ -536,6 +565,14 @@ fn side_canonical<'a>(
                     unsafe { unchanged_or_refuse(&t, value, before.flatten(), &what, arr) }
                         .or_raise()
                 }
+            };
+            let replacement = match renamed.iter().find(|r| r.0 == arr.attnum) {
+                Some(&(_, was, is)) => {
+                    let stored = replacement.unwrap_or(value);
+                    // SAFETY: an array of `arr.element`; `was` and `is` are keys of that type.
+                    Some(unsafe { t.renamed(stored, was, is, &what) }.or_raise())
+                }
+                None => replacement,
             };
             if let Some(canonical) = replacement {
                 let mut cols = [attnum];
@@ -704,7 +741,7 @@ fn side_insert_check<'a>(
                     if s.table != table || arr.writes != config::Writes::Reject {
                         continue;
                     }
-                    let attnum = key_attnum(client, table, s)?;
+                    let attnum = s.key_attnum as i32;
                     let mut isnull = false;
                     // SAFETY: the inserted row, of this relation's descriptor.
                     let key = unsafe {
@@ -738,25 +775,6 @@ fn side_insert_check<'a>(
         .or_raise();
         Ok(None)
     })
-}
-
-/// The attribute number of side `s`'s key column in `table`.
-fn key_attnum(client: &mut SpiClient<'_>, table: pg_sys::Oid, s: &config::Side) -> HResult<i32> {
-    let n = plans::run(
-        client,
-        "SELECT a.attnum FROM pg_catalog.pg_attribute a
-          WHERE a.attrelid OPERATOR(pg_catalog.=) $1
-            AND pg_catalog.quote_ident(a.attname) OPERATOR(pg_catalog.=) $2 AND NOT a.attisdropped",
-        &[
-            crate::regclass::RegClass(table).into(),
-            s.key_sql.as_str().into(),
-        ],
-        false,
-    )?
-    .first()
-    .get::<i16>(1)?
-    .unwrap_or(0);
-    Ok(n as i32)
 }
 
 /// Makes `table`'s triggers stand aside for the statements habtm runs next at this level.

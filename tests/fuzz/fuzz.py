@@ -57,7 +57,8 @@ ARR_B_HOSTILE = 'a\\"; arr'
 
 
 def lit(s):
-    return "'" + s.replace("'", "''") + "'"
+    # PostgreSQL text cannot hold NUL, and a NUL would end psql's reading of the script
+    return "'" + s.replace("\x00", "\\u0000").replace("'", "''") + "'"
 
 
 def ident(s):
@@ -157,6 +158,7 @@ class Script:
         self.spans = []  # (start, end, key)
 
     def add(self, text):
+        text = text.replace("\x00", "\\u0000")  # never a NUL in the script (see lit)
         self.parts.append(text + "\n")
         self.line += text.count("\n") + 1
 
@@ -487,7 +489,16 @@ BEGIN
   END;
   RETURN n || ' rows: ' || rows || '; ' || fixed;
 END $f$""")
-    fx("SELECT fuzz_meta.fp(), fuzz_meta.drift()", key="fingerprint works")
+    # the same inside a case's transaction, before its ROLLBACK: no repair
+    fx("""CREATE FUNCTION fuzz_meta.drift_in_tx() RETURNS text LANGUAGE plpgsql AS $f$
+DECLARE n bigint; rows text;
+BEGIN
+  SELECT count(*), left(jsonb_agg(to_jsonb(c))::text, 600) INTO n, rows FROM habtm.check() c;
+  RETURN CASE WHEN n = 0 THEN '0' ELSE n || ' rows: ' || rows END;
+EXCEPTION WHEN OTHERS THEN
+  RETURN '-1 check() raised ' || SQLSTATE || ': ' || replace(SQLERRM, E'\n', ' ');
+END $f$""")
+    fx("SELECT fuzz_meta.fp(), fuzz_meta.drift(), fuzz_meta.drift_in_tx()", key="fingerprint works")
 
 
 def setup_database():
@@ -1015,9 +1026,7 @@ class Cases:
 
     # base (plausible) arguments for a function, by argument name and type
     def base_args(self, f, a=None):
-        g = self.g
-        rng = self.rng
-        a = a or g.assoc()
+        a = a or self.g.assoc()
         name = f["name"]
         args = []
         for i, (t, n) in enumerate(zip(f["types"], f["names"])):
@@ -1219,7 +1228,7 @@ class Cases:
             for i, t in enumerate(f["types"]):
                 if t != "regclass":
                     continue
-                for k in rng.sample(rel_keys, min(5, len(rel_keys))):
+                for k in rng.sample(rel_keys, min(4, len(rel_keys))):
                     args, a = self.base_args(f)
                     args[i] = g.rels[k]
                     out.append(self.case(f, args, f"relkind {k} as arg {i + 1}", touched=[i]))
@@ -1263,7 +1272,7 @@ class Cases:
         # array helpers
         for f in self.funcs:
             if "anyarray" in f["types"] and f["name"] != "ids":
-                for _ in range(14):
+                for _ in range(10):
                     args = [self.array_helper_arg() if t == "anyarray" else self.base_arg(f, f["name"], i, t, n, g.assoc())
                             for i, (t, n) in enumerate(zip(f["types"], f["names"]))]
                     out.append(self.case(f, args, "array helper"))
@@ -1302,7 +1311,7 @@ class Cases:
                     args, _ = self.base_args(f, a)
                     args[3] = jsonb_text('{"%s": %s}' % (key, num))
                     out.append(self.case(f, args, f"odd number {num} as {key}", keep=4))
-            for _ in range(60):
+            for _ in range(40):
                 a = g.assoc()
                 args, _ = self.base_args(f, a)
                 args[3] = g.filter(a)
@@ -1315,7 +1324,7 @@ class Cases:
                 out.append(self.case(f, args, "random filter (typed)"))
         # 6. create: attributes
         for f in self.by_name.get("create", []):
-            for _ in range(50):
+            for _ in range(40):
                 a = g.assoc()
                 args, _ = self.base_args(f, a)
                 args[3] = g.attrs(a)
@@ -1350,7 +1359,7 @@ class Cases:
             for i, t in enumerate(f["types"]):
                 if t != "text":
                     continue
-                for _ in range(4):
+                for _ in range(3):
                     args, a = self.base_args(f)
                     args[i] = g.pick(HOSTILE_TEXT)
                     out.append(self.case(f, args, f"hostile text arg {i + 1} ({f['names'][i]})", keep=len(args)))
@@ -1573,7 +1582,7 @@ class Cases:
         kinds = ["jt insert", "jt insert select", "jt delete", "jt update", "target delete", "target key update",
                  "jt insert on conflict"]
         if a["oarr"]:
-            kinds += ["array update"] * 4 + ["array insert on conflict", "array update all"]
+            kinds += ["array update"] * 4 + ["array insert on conflict", "array update all"] + ["array insert"] * 2
         k = g.pick(kinds)
         oa = ident(a["oarr"]) if a["oarr"] else None
         if k == "jt insert":
@@ -1597,6 +1606,10 @@ class Cases:
             sql = f"UPDATE {a['owner']} SET {oa} = {arr()} WHERE {ok} = {oid()}"
         elif k == "array update all":
             sql = f"UPDATE {a['owner']} SET {oa} = {oa}"
+        elif k == "array insert":
+            fresh = g.fresh_key_value(dict(a, ttype=a["otype"], target=a["owner"]))
+            fresh = lit(str(fresh)) if not isinstance(fresh, str) else lit(fresh)
+            sql = f"INSERT INTO {a['owner']} ({ok}, {oa}) VALUES ({fresh}, {arr()})"
         else:
             sql = (f"INSERT INTO {a['owner']} ({ok}, {oa}) VALUES ({oid()}, {arr()}) "
                    f"ON CONFLICT ({ok}) DO UPDATE SET {oa} = EXCLUDED.{oa}")
@@ -1610,7 +1623,6 @@ class Cases:
             return self.dml_case()
         if r < 0.13:
             return self.schema_case()
-        g = self.g
         rng = self.rng
         weights = []
         for f in self.funcs:
@@ -1632,6 +1644,7 @@ class Cases:
 
     def all(self):
         sysc = self.systematic()
+        self.nsys = len(sysc)
         if len(sysc) > CASES:
             idx = sorted(self.rng.sample(range(len(sysc)), CASES))
             sysc = [sysc[i] for i in idx]
@@ -1671,6 +1684,21 @@ def case_script(batch):
         s.add(f"\\echo @@R {c.n} :SQLSTATE")
         s.add("\\if :ERROR")
         s.add(f"\\echo @@M {c.n} :LAST_ERROR_MESSAGE")
+        if c.kind != "schema change" and not any("session_replication_role" in p for p in c.pre):
+            # drift made by a case that then rolls back shows only here; deferred checks (an
+            # inserted row's ids are checked at commit) run first, as COMMIT would run them
+            s.add("\\else")
+            s.add("SET CONSTRAINTS ALL IMMEDIATE;")
+            s.add(f"\\echo @@K {c.n} :SQLSTATE")
+            s.add("\\if :ERROR")
+            s.add(f"\\echo @@M {c.n} :LAST_ERROR_MESSAGE")
+            s.add("\\else")
+            s.add("RESET ROLE;")
+            s.add(f"SET LOCAL statement_timeout = {lit(STATEMENT_TIMEOUT)};")
+            s.add("\\set txdrift ERR")
+            s.add("SELECT fuzz_meta.drift_in_tx() AS txdrift \\gset")
+            s.add(f"\\echo @@D {c.n} :txdrift")
+            s.add("\\endif")
         s.add("\\endif")
         s.add("COMMIT;" if c.commit else "ROLLBACK;")
         s.add(f"\\echo @@C {c.n} :SQLSTATE")
@@ -1694,7 +1722,6 @@ class Result:
 
 def run_cases(cases):
     res = Result()
-    by_n = {c.n: c for c in cases}
     todo = list(cases)
     while todo:
         batch, todo = todo[:BATCH], todo[BATCH:]
@@ -1720,6 +1747,9 @@ def run_cases(cases):
             if detail:
                 res.detail[c.n] = detail
             fp_after, _, drift = m["@@F"].partition(" ")
+            if st == "00000" and m.get("@@K", "00000") != "00000":
+                st = res.states[c.n] = m["@@K"]  # a deferred check failed, as at COMMIT
+                res.msgs[c.n] = "deferred: " + m.get("@@M", "")
             committed = c.commit and st == "00000" and m.get("@@C") == "00000"
             if c.commit and st == "00000" and m.get("@@C") != "00000":
                 res.msgs[c.n] = f"COMMIT failed with {m.get('@@C')}"
@@ -1727,12 +1757,23 @@ def run_cases(cases):
                 st = res.states[c.n]
             if st in INTERNAL or st.startswith("XX"):
                 res.problems.append((c.n, "internal error", st))
+            elif st.startswith("58"):
+                res.problems.append((c.n, "system error", st))
             if fp_after == "ERR":
                 res.problems.append((c.n, "fingerprint failed", "the fingerprint query failed after the case"))
             elif not committed and fp_before != "ERR" and fp_after != fp_before:
                 res.problems.append((c.n, "state changed", "the fixture's fingerprint changed across a case "
                                      "that did not commit (" + ("error " + st if st != "00000" else "rolled back") + ")"))
-            if drift.startswith("-1"):
+            txdrift = m.get("@@D", "0")
+            if txdrift.startswith("-1"):
+                res.problems.append((c.n, "check() failed", "in the case's transaction: " + txdrift[3:]))
+            elif txdrift == "ERR":
+                res.problems.append((c.n, "check() failed", "the drift query failed in the case's transaction"))
+            elif txdrift != "0":
+                res.problems.append((c.n, "drift", "habtm.check() in the case's transaction: " + txdrift))
+            if txdrift != "0" and drift.startswith(txdrift.split(" ")[0] + " rows"):
+                pass  # the same drift, committed: reported once
+            elif drift.startswith("-1"):
                 res.problems.append((c.n, "check() failed", "after the case: " + drift[3:]))
             elif drift == "ERR":
                 res.problems.append((c.n, "check() failed", "the drift query failed after the case"))
@@ -1740,15 +1781,19 @@ def run_cases(cases):
                 res.problems.append((c.n, "drift", "habtm.check() after the case: " + drift))
             fp_before = fp_after if fp_after != "ERR" else fp_before
             if VERBOSE:
-                print(f"  case {c.n} {c.func} {st}{' commit' if committed else ''}: {short(c.sql, 160)}")
+                print(f"  case {c.n} {c.func} {st}{' commit' if committed else ''}: {short(c.sql, 160)}"
+                      + (f"  -- {short(res.msgs.get(c.n, ''), 160)}" if st != "00000" else ""))
         if done < len(batch):
             c = batch[done]
             crashed = any(mk in err for mk in CRASH_MARKERS) or rc not in (0, 1)
             text = "\n".join(by_key.get(c.n, [])) or err[-1500:]
             res.states[c.n] = "crash" if crashed else "lost"
             res.detail[c.n] = text
+            seen = marks.get(str(c.n), {})
+            where = ("in the harness's fingerprint query after the case (SQLSTATE %s)" % seen["@@R"]
+                     if "@@R" in seen else "during the case")
             res.problems.append((c.n, "crash" if crashed else "no result",
-                                 f"psql exit {rc}; the case did not finish"))
+                                 f"psql exit {rc}; the connection was lost {where}"))
             res.ran += 1
             if not wait_for_server():
                 res.problems.append((None, "crash", "the server did not come back after a crash"))
@@ -1832,7 +1877,7 @@ def main():
         want = {int(x) for x in ONLY.split(",") if x.strip()}
         top = max(want)
         cases = [c for c in cases if c.n in want or (c.commit and c.n < top)]
-    print(f"fuzz: seed {SEED}, {len(cases)} cases over {len(ctx['funcs'])} functions, "
+    print(f"fuzz: seed {SEED}, {len(cases)} cases ({min(gen.nsys, len(cases))} systematic) over {len(ctx['funcs'])} functions, "
           f"{len(ctx['assocs'])} association directions; fixture notes: {len(notes)}")
     for key, st, sql, msg in notes:
         print(f"fuzz: optional fixture step '{key}' failed ({st}): {short(msg.splitlines()[0] if msg else '', 200)}")
@@ -1876,7 +1921,7 @@ def main():
         if c.pre:
             lines.append("   preamble: " + "; ".join(c.pre))
         lines.append("   " + c.sql)
-        if cat != "internal error":
+        if cat not in ("internal error", "system error"):
             lines.append("   problem: " + text)
         lines.append("   message: " + res.msgs.get(n, "").replace("\n", "\n   "))
         if n in res.detail:
@@ -1911,7 +1956,7 @@ def main():
                 continue
             c = by_n[n]
             print(f"fuzz: FAIL case {n} [{cat}] {c.func} SQLSTATE {res.states.get(n)}: "
-                  f"{short(res.msgs.get(n, '') if cat == 'internal error' else text, 300)}")
+                  f"{short(res.msgs.get(n, '') if cat in ('internal error', 'system error') else text, 300)}")
             print(f"      {'; '.join(c.pre + [short(c.sql, 400)])}")
         print(f"fuzz: full report (SQL of every offending case, psql's verbose messages): {REPORT}")
         print(f"fuzz: reproduce one case: FUZZ_SEED={SEED} FUZZ_CASES={CASES} FUZZ_ONLY=<n> tests/fuzz/run.sh")

@@ -92,6 +92,19 @@ UPDATE developers SET projects_ids = '{9}' WHERE id = 2;
 SELECT id, projects_ids FROM developers ORDER BY id;
 SELECT count(*) AS drift FROM habtm.check();
 
+-- A self-association with read-only arrays: a habtm.create through it, and a self-linked row's
+-- key change (two cascades whose triggers fire after both) keep the arrays exact.
+CREATE TABLE people (id int PRIMARY KEY);
+INSERT INTO people VALUES (1), (2), (3);
+SELECT habtm.create_join_table('people', 'people', 'friendships', 'person_id', 'friend_id', 'friends', 'friend_of');
+INSERT INTO friendships VALUES (2, 2), (2, 3), (1, 2);
+SELECT habtm.denormalize('friendships');
+SELECT habtm.create('people', 'friends', 3, '{"id": 9}') AS created;
+UPDATE people SET id = 20 WHERE id = 2;
+SELECT * FROM people ORDER BY id;
+SELECT * FROM friendships ORDER BY 1, 2;
+SELECT count(*) AS drift FROM habtm.check();
+
 -- normalize forgets the modes with the arrays.
 SELECT habtm.normalize('developers_projects');
 SELECT owner_array, owner_array_writes FROM habtm.associations ORDER BY owner::text;

@@ -176,6 +176,14 @@ SELECT * FROM habtm.check('follows');
 INSERT INTO people VALUES (7, 'p7', '{7}', '{7}');
 SELECT id, following_ids, follower_ids FROM people WHERE id = 7;
 SELECT * FROM habtm.check('follows');
+-- A self-linked row's key changes: both foreign keys cascade, and its own id in its arrays
+-- follows (it failed with 23503, or left the old id behind).
+UPDATE people SET id = 70 WHERE id = 7;
+SELECT * FROM follows WHERE 70 IN (follower_id, followed_id);
+SELECT id, following_ids, follower_ids FROM people WHERE id = 70;
+UPDATE people SET id = 7 WHERE id = 70;
+SELECT id, following_ids, follower_ids FROM people WHERE id = 7;
+SELECT * FROM habtm.check('follows');
 
 -- Dropping one id array column with CASCADE (it takes the side triggers that name it) leaves
 -- the table's other associations maintained: the catalog forgets that array and the triggers
