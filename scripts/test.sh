@@ -116,7 +116,8 @@ fuzz() {
     local dir rc=0
     dir=$(mktemp -d /tmp/habtm-fuzz.XXXXXX)
     cluster_start "$dir"
-    PATH="$PG_BIN:$PATH" SERVER_LOG="$dir/data/server.log" tests/fuzz/run.sh || rc=$?
+    PATH="$PG_BIN:$PATH" SERVER_LOG="$dir/data/server.log" FUZZ_CASES="${FUZZ_CASES:-4000}" \
+        tests/fuzz/run.sh || rc=$?
     cluster_stop "$dir"
     return $rc
 }

@@ -8,12 +8,33 @@ mod english;
 mod inflections;
 mod tables;
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 pub use inflections::{CompiledInflections, Inflections};
 pub use tables::{
     camelize, classify, foreign_key, join_table_name, tableize, underscore, NameError,
 };
+
+/// What the loops over input call now and then (every 64 KiB of a long name): the extension
+/// sets PostgreSQL's interrupt check, so that a cancel or `statement_timeout` stops a call on a
+/// huge argument. Unset, nothing is called.
+static INTERRUPT_CHECK: OnceLock<fn()> = OnceLock::new();
+
+/// Sets the function the loops over input call now and then (once per process; later calls
+/// are ignored).
+pub fn set_interrupt_check(check: fn()) {
+    let _ = INTERRUPT_CHECK.set(check);
+}
+
+/// Gives the interrupt check a chance to run.
+pub(crate) fn interrupt_point() {
+    if let Some(check) = INTERRUPT_CHECK.get() {
+        check();
+    }
+}
+
+/// How many bytes of input the loops handle between interrupt points.
+pub(crate) const INTERRUPT_STRIDE: usize = 64 << 10;
 
 /// The default English rules, compiled once per process on first use.
 static ENGLISH: LazyLock<CompiledInflections> = LazyLock::new(|| {

@@ -59,6 +59,7 @@ fn collapse_shared_prefix(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut line_start = 0;
     loop {
+        crate::interrupt_point();
         let line_end = s[line_start..]
             .find('\n')
             .map_or(s.len(), |i| line_start + i);
@@ -92,16 +93,45 @@ fn shared_prefix_in_line(line: &str) -> Option<(usize, usize)> {
         return shared_prefix_among_nuls(line);
     }
     let (first, rest) = (&line.as_bytes()[..nul], &line.as_bytes()[nul + 1..]);
-    let common = first.iter().zip(rest).take_while(|(x, y)| x == y).count();
+    let common = common_prefix_len(first, rest);
     // prefix.len() <= common (rest starts with it), < nul (the first part goes on after
     // it) and < rest.len() (so does the second).
     let longest = common
         .min(nul.saturating_sub(1))
         .min(rest.len().saturating_sub(1));
-    let sep = first[..longest]
-        .iter()
-        .rposition(|&c| c == b'_' || c == b'.')?;
+    let sep = last_separator(&first[..longest])?;
     Some((sep + 1, nul))
+}
+
+/// The length of the common prefix of two byte strings, in strides with interrupt points.
+fn common_prefix_len(a: &[u8], b: &[u8]) -> usize {
+    let mut done = 0;
+    for (x, y) in a
+        .chunks(crate::INTERRUPT_STRIDE)
+        .zip(b.chunks(crate::INTERRUPT_STRIDE))
+    {
+        crate::interrupt_point();
+        let same = x.iter().zip(y).take_while(|(p, q)| p == q).count();
+        done += same;
+        if same < x.len().min(y.len()) || x.len() != y.len() {
+            break;
+        }
+    }
+    done
+}
+
+/// The position of the last `_` or `.`, searched from the end in strides with interrupt points.
+fn last_separator(s: &[u8]) -> Option<usize> {
+    let mut end = s.len();
+    while end > 0 {
+        crate::interrupt_point();
+        let start = end.saturating_sub(crate::INTERRUPT_STRIDE);
+        if let Some(p) = s[start..end].iter().rposition(|&c| c == b'_' || c == b'.') {
+            return Some(start + p);
+        }
+        end = start;
+    }
+    None
 }
 
 /// [`shared_prefix_in_line`] for a line with several NULs (names that contain NULs themselves,
@@ -265,6 +295,21 @@ mod tests {
         let name = join_table_name(&a, &b);
         // the shared prefix stops one pair short, so that the first part keeps its last `a_`
         assert_eq!(name, format!("{a}_a_b"));
+    }
+
+    /// A long name gives the interrupt check (PostgreSQL's, in the extension) a chance to run
+    /// every stride, so that a cancel stops it.
+    #[test]
+    fn long_names_reach_interrupt_points() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static CALLS: AtomicUsize = AtomicUsize::new(0);
+        crate::set_interrupt_check(|| {
+            CALLS.fetch_add(1, Ordering::Relaxed);
+        });
+        let a = "a_".repeat(1_000_000);
+        join_table_name(&a, &format!("{a}b"));
+        // 2 MB common prefix and 2 MB searched for a separator, 64 KiB at a time
+        assert!(CALLS.load(Ordering::Relaxed) >= 30);
     }
 
     #[test]
