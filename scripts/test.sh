@@ -82,45 +82,40 @@ regress() {
     return $rc
 }
 
-# Concurrent association writes: no deadlock, no failure (tests/concurrency/run.sh); the same
-# with id arrays, every kind of write mixed in, arrays exact afterwards and no lost update
-# (tests/concurrency/arrays.sh, 15 s here; SECONDS_TO_RUN=60 for the full run).
-concurrency() {
+# with_cluster NAME COMMAND...: the release build installed, a throwaway cluster started
+# (PGHOST etc. exported, its log in SERVER_LOG), the server's programs first on PATH; COMMAND's
+# status is returned and the cluster removed.
+with_cluster() {
+    local name=$1 dir rc=0
+    shift
     install_extension >/dev/null || return 1
-    local dir rc=0
-    dir=$(mktemp -d /tmp/habtm-concurrency.XXXXXX)
+    dir=$(mktemp -d "/tmp/habtm-$name.XXXXXX")
     cluster_start "$dir"
-    PATH="$PG_BIN:$PATH" tests/concurrency/run.sh || rc=$?
-    PATH="$PG_BIN:$PATH" tests/concurrency/arrays.sh || rc=$?
+    PATH="$PG_BIN:$PATH" SERVER_LOG="$dir/data/server.log" "$@" || rc=$?
     cluster_stop "$dir"
     return $rc
 }
 
+# Concurrent association writes: no deadlock, no failure (tests/concurrency/run.sh); the same
+# with id arrays, every kind of write mixed in, arrays exact afterwards and no lost update
+# (tests/concurrency/arrays.sh, 15 s here; SECONDS_TO_RUN=60 for the full run).
+concurrency_runs() {
+    local rc=0
+    tests/concurrency/run.sh || rc=$?
+    tests/concurrency/arrays.sh || rc=$?
+    return $rc
+}
+concurrency() { with_cluster concurrency concurrency_runs; }
+
 # Interleavings that matter, run by PostgreSQL's isolation tester (tests/isolation/).
 isolation() {
-    install_extension >/dev/null || return 1
-    local dir rc=0
-    dir=$(mktemp -d /tmp/habtm-isolation.XXXXXX)
-    cluster_start "$dir"
-    PATH="$PG_BIN:$PATH" \
-        PG_ISOLATION_REGRESS="$(dirname "$("$PG_CONFIG" --pgxs)")/../test/isolation/pg_isolation_regress" \
-        tests/isolation/run.sh || rc=$?
-    cluster_stop "$dir"
-    return $rc
+    PG_ISOLATION_REGRESS="$(dirname "$("$PG_CONFIG" --pgxs)")/../test/isolation/pg_isolation_regress" \
+        with_cluster isolation tests/isolation/run.sh
 }
 
 # Hostile calls of every public function (tests/fuzz/): no internal error, no crash, nothing
 # changed after an error, no drift. Seeded and deterministic (FUZZ_SEED, FUZZ_CASES).
-fuzz() {
-    install_extension >/dev/null || return 1
-    local dir rc=0
-    dir=$(mktemp -d /tmp/habtm-fuzz.XXXXXX)
-    cluster_start "$dir"
-    PATH="$PG_BIN:$PATH" SERVER_LOG="$dir/data/server.log" FUZZ_CASES="${FUZZ_CASES:-4000}" \
-        tests/fuzz/run.sh || rc=$?
-    cluster_stop "$dir"
-    return $rc
-}
+fuzz() { FUZZ_CASES="${FUZZ_CASES:-4000}" with_cluster fuzz tests/fuzz/run.sh; }
 
 tier style style
 tier vectors-in-sync vectors_in_sync
