@@ -46,16 +46,7 @@ pub fn lock_tables(client: &mut SpiClient<'_>, tables: &[pg_sys::Oid]) -> Result
     sorted.sort_unstable_by_key(|o| o.to_u32());
     sorted.dedup();
     for &t in &sorted {
-        let owner = client
-            .select(
-                "SELECT pg_catalog.pg_has_role(c.relowner, 'USAGE') FROM pg_catalog.pg_class c
-                  WHERE c.oid OPERATOR(pg_catalog.=) $1",
-                Some(1),
-                &[RegClass(t).into()],
-            )?
-            .first()
-            .get::<bool>(1)?;
-        if owner != Some(true) {
+        if owner_to_act_as(client, t)?.is_none() {
             return Err(HabtmError::NotOwner {
                 table: RegClass(t).shown(),
             });
@@ -87,6 +78,23 @@ pub fn lock_tables(client: &mut SpiClient<'_>, tables: &[pg_sys::Oid]) -> Result
             pg_sys::UnlockRelationOid(busy, mode);
         }
     }
+}
+
+/// The role that owns `table`, if the caller may act as it (is a member of it, as PostgreSQL's
+/// ownership checks ask).
+pub fn owner_to_act_as(client: &SpiClient<'_>, table: pg_sys::Oid) -> Result<Option<pg_sys::Oid>> {
+    let row = client
+        .select(
+            "SELECT c.relowner, pg_catalog.pg_has_role(c.relowner, 'USAGE')
+               FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) $1",
+            Some(1),
+            &[RegClass(table).into()],
+        )?
+        .first();
+    Ok(match row.get::<bool>(2)? {
+        Some(true) => row.get::<pg_sys::Oid>(1)?,
+        _ => None,
+    })
 }
 
 /// Whether the relation is a registered join table.

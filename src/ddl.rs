@@ -28,58 +28,78 @@ struct Side {
     key_type: String,
 }
 
+/// A relation that may take part in an association, as read from the catalog.
+struct Table {
+    /// `regclass` output: qualified and quoted as needed (the search_path is pinned).
+    display: String,
+    schema_oid: pg_sys::Oid,
+    name: String,
+}
+
+/// Reads `rel` (passed as `argument`) and checks that it is a permanent ordinary table, as the
+/// catalog requires: not a view (its rules) or another relkind, not partitioned or a partition
+/// (statements naming a partition bypass the parent's statement triggers), not temporary.
+fn permanent_table(client: &SpiClient<'_>, argument: &'static str, rel: RegClass) -> Result<Table> {
+    let row = client
+        .select(
+            "SELECT c.oid::pg_catalog.regclass::pg_catalog.text, c.relnamespace,
+                    c.relname::pg_catalog.text, c.relkind::pg_catalog.text,
+                    c.relpersistence OPERATOR(pg_catalog.=) 't', c.relispartition
+               FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) $1",
+            Some(1),
+            &[rel.into()],
+        )?
+        .first();
+    if row.is_empty() {
+        return Err(HabtmError::NoSuchRelation {
+            argument,
+            oid: rel.0.to_u32(),
+        });
+    }
+    let display = row.get::<String>(1)?.unwrap_or_default();
+    let kind = row.get::<String>(4)?.unwrap_or_default();
+    if kind == "p" || row.get::<bool>(6)?.unwrap_or(false) {
+        return Err(HabtmError::Partitioned {
+            argument,
+            relation: display,
+        });
+    }
+    if let Some(kind) = relkind_name(&kind) {
+        return Err(HabtmError::NotATable {
+            argument,
+            relation: display,
+            kind,
+        });
+    }
+    if row.get::<bool>(5)?.unwrap_or(false) {
+        return Err(HabtmError::TemporaryTable {
+            argument,
+            relation: display,
+        });
+    }
+    Ok(Table {
+        display,
+        schema_oid: row.get(2)?.unwrap_or(pg_sys::InvalidOid),
+        name: row.get(3)?.unwrap_or_default(),
+    })
+}
+
 impl Side {
     fn read(client: &SpiClient<'_>, argument: &'static str, rel: RegClass) -> Result<Side> {
-        let row = client
-            .select(
-                "SELECT c.oid::pg_catalog.regclass::pg_catalog.text, c.relnamespace,
-                        c.relname::pg_catalog.text, c.relkind::pg_catalog.text,
-                        c.relpersistence OPERATOR(pg_catalog.=) 't', c.relispartition
-                   FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) $1",
-                Some(1),
-                &[rel.into()],
-            )?
-            .first();
-        if row.is_empty() {
-            return Err(HabtmError::NoSuchRelation {
-                argument,
-                oid: rel.0.to_u32(),
-            });
-        }
-        let display = row.get::<String>(1)?.unwrap_or_default();
-        let kind = row.get::<String>(4)?.unwrap_or_default();
-        if kind == "p" || row.get::<bool>(6)?.unwrap_or(false) {
-            return Err(HabtmError::Partitioned {
-                argument,
-                relation: display,
-            });
-        }
-        if let Some(kind) = relkind_name(&kind) {
-            return Err(HabtmError::NotATable {
-                argument,
-                relation: display,
-                kind,
-            });
-        }
-        if row.get::<bool>(5)?.unwrap_or(false) {
-            return Err(HabtmError::TemporaryTable {
-                argument,
-                relation: display,
-            });
-        }
+        let table = permanent_table(client, argument, rel)?;
         let (key_columns, key_types) = primary_key(client, rel.0)?;
         if key_columns.len() != 1 {
             return Err(HabtmError::NoSingleKey {
                 argument,
-                relation: display,
+                relation: table.display,
                 key_columns,
             });
         }
         Ok(Side {
             oid: rel.0,
-            display,
-            schema_oid: row.get(2)?.unwrap_or(pg_sys::InvalidOid),
-            name: row.get(3)?.unwrap_or_default(),
+            display: table.display,
+            schema_oid: table.schema_oid,
+            name: table.name,
             key: key_columns.into_iter().next().unwrap_or_default(),
             key_type: key_types.into_iter().next().unwrap_or_default(),
         })
@@ -416,48 +436,6 @@ fn drop_join_table(join_table: Option<RegClass>) {
     })
 }
 
-/// Checks that a join table to adopt is a permanent ordinary table, as the catalog requires: not
-/// a view (its rules), not partitioned or a partition (statements naming a partition bypass the
-/// parent's statement triggers), not temporary.
-fn check_adoptable(client: &SpiClient<'_>, table: pg_sys::Oid, shown: &str) -> Result<()> {
-    let row = client
-        .select(
-            "SELECT relkind::pg_catalog.text, relpersistence OPERATOR(pg_catalog.=) 't', relispartition
-               FROM pg_catalog.pg_class WHERE oid OPERATOR(pg_catalog.=) $1",
-            Some(1),
-            &[RegClass(table).into()],
-        )?
-        .first();
-    if row.is_empty() {
-        return Err(HabtmError::NoSuchRelation {
-            argument: "join_table",
-            oid: table.to_u32(),
-        });
-    }
-    let kind = row.get::<String>(1)?.unwrap_or_default();
-    let relation = shown.to_owned();
-    if kind == "p" || row.get::<bool>(3)?.unwrap_or(false) {
-        return Err(HabtmError::Partitioned {
-            argument: "join_table",
-            relation,
-        });
-    }
-    if let Some(kind) = relkind_name(&kind) {
-        return Err(HabtmError::NotATable {
-            argument: "join_table",
-            relation,
-            kind,
-        });
-    }
-    if row.get::<bool>(2)?.unwrap_or(false) {
-        return Err(HabtmError::TemporaryTable {
-            argument: "join_table",
-            relation,
-        });
-    }
-    Ok(())
-}
-
 /// A column of the join table being adopted.
 fn column_exists(client: &SpiClient<'_>, table: pg_sys::Oid, column: &str) -> Result<bool> {
     let rows = client.select(
@@ -517,7 +495,7 @@ fn adopt(
             let join = required("habtm.adopt", "join_table", join_table)?;
             Spi::connect_mut(|client| {
                 let shown = join.shown();
-                check_adoptable(client, join.0, &shown)?;
+                permanent_table(client, "join_table", join)?;
                 catalog::lock(client)?;
                 if catalog::is_registered(client, join.0)? {
                     return Err(HabtmError::AlreadyRegistered { table: shown });

@@ -534,22 +534,6 @@ fn selected(client: &mut SpiClient<'_>, join_table: Option<RegClass>) -> Result<
     Ok(out)
 }
 
-/// The role that owns `table`, if the caller may act as it (is a member of it).
-fn owner_to_act_as(client: &SpiClient<'_>, table: pg_sys::Oid) -> Result<Option<pg_sys::Oid>> {
-    let row = client
-        .select(
-            "SELECT c.relowner, pg_catalog.pg_has_role(c.relowner, 'USAGE')
-               FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) $1",
-            Some(1),
-            &[RegClass(table).into()],
-        )?
-        .first();
-    Ok(match row.get::<bool>(2)? {
-        Some(true) => row.get::<pg_sys::Oid>(1)?,
-        _ => None,
-    })
-}
-
 /// Runs `f` as `owner` in a security-restricted operation, as VACUUM and REFRESH MATERIALIZED
 /// VIEW run a table's code as its owner: `check` and `repair` read and write each id array as
 /// the owner of its table, so that a trigger, operator or policy of another role's table never
@@ -588,7 +572,7 @@ fn arrays_to_visit(
             if a.sides[i].array.is_none() {
                 continue;
             }
-            match owner_to_act_as(client, a.sides[i].table)? {
+            match catalog::owner_to_act_as(client, a.sides[i].table)? {
                 Some(owner) => out.push((Rc::clone(&a), i, owner)),
                 None if join_table.is_some() => {
                     return Err(HabtmError::NotOwner {
