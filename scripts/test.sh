@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test tier: style, pure-Rust unit tests (with the Rails vectors and the differential
-# test against real ActiveSupport), #[pg_test]s inside PostgreSQL, pg_regress against a
-# throwaway cluster with the release build installed, concurrent writers under pgbench,
-# interleavings under PostgreSQL's isolation tester, and hostile inputs (the fuzz tier).
+# test against real ActiveSupport), then on each supported PostgreSQL major: #[pg_test]s inside
+# PostgreSQL, pg_regress against a throwaway cluster with the release build installed, concurrent
+# writers under pgbench, interleavings under PostgreSQL's isolation tester, hostile inputs (the
+# fuzz tier), the upgrade from the last release, and the Debian package installed and smoke-tested.
 # Installs what it needs first.
-# Every tier runs; the exit status is non-zero if any failed.
+#   PG_MAJORS="17 18"          only those majors (a quick local run; CI runs them all)
+#   TIERS="pg_regress fuzz"    only those tiers
+# Every tier runs; prints one line per major and `N passed, N failed`; the exit status is
+# non-zero if any tier failed.
 source "$(dirname "$0")/lib.sh"
 
 "$REPO/scripts/setup.sh"
@@ -13,20 +17,25 @@ cd "$REPO"
 passed=0
 failed=0
 failures=()
+summary=()
+major_passed=0
+major_failed=0
+# tier NAME COMMAND...: runs one tier (unless TIERS leaves it out) and counts it.
 tier() {
-    local name=$1
+    local name=$1 label=$1 start=$SECONDS
     shift
-    # TIERS="pg_regress isolation" runs only those (a quick local run; CI runs them all)
     if [ -n "${TIERS:-}" ] && [[ " $TIERS " != *" $name "* ]]; then
         return 0
     fi
-    log "tier: $name"
+    [ -n "${IN_MAJOR:-}" ] && label="pg$PG_MAJOR/$name"
+    log "tier: $label"
     if "$@"; then
-        passed=$((passed + 1))
+        passed=$((passed + 1)) major_passed=$((major_passed + 1))
+        log "tier passed: $label ($((SECONDS - start)) s)"
     else
-        failed=$((failed + 1))
-        failures+=("$name")
-        printf 'tier FAILED: %s\n' "$name" >&2
+        failed=$((failed + 1)) major_failed=$((major_failed + 1))
+        failures+=("$label")
+        printf 'tier FAILED: %s (%d s)\n' "$label" $((SECONDS - start)) >&2
     fi
 }
 
@@ -54,7 +63,7 @@ pg_tests() {
     # PostgreSQL refuses root, and a user's own cluster could not load an extension installed
     # without sudo: with --runas, pgrx stages the files, copies them with sudo and runs the test
     # cluster as `postgres`, which must own the data directory's parent.
-    local dir=/tmp/habtm-pgrx-test
+    local dir=/tmp/habtm-pgrx-test-$PG_MAJOR
     as_root mkdir -p "$dir"
     as_root chown postgres: "$dir"
     cargo pgrx test "pg$PG_MAJOR" --runas postgres --pgdata "$dir/data"
@@ -71,7 +80,7 @@ regress() {
     # The server's own client programs first (dump_restore runs pg_dump and psql).
     # shellcheck disable=SC2086 # one test name per word
     PATH="$PG_BIN:$PATH" "$(dirname "$("$PG_CONFIG" --pgxs)")/../test/regress/pg_regress" \
-        --inputdir=tests/pg_regress --outputdir="$out" \
+        --inputdir=tests/pg_regress --outputdir="$out" --bindir="$PG_BIN" \
         --host="$PGHOST" --port="$PGPORT" --user=postgres --dbname=habtm_regress \
         $tests || rc=$?
     if [ $rc -ne 0 ] && [ -f "$out/regression.diffs" ]; then
@@ -120,14 +129,24 @@ fuzz() { FUZZ_CASES="${FUZZ_CASES:-4000}" with_cluster fuzz tests/fuzz/run.sh; }
 tier style style
 tier vectors-in-sync vectors_in_sync
 tier unit unit
-tier pg_test pg_tests
-tier pg_regress regress
-tier concurrency concurrency
-tier isolation isolation
-tier fuzz fuzz
+summary+=("any major: $passed passed, $failed failed")
 
+IN_MAJOR=1
+for major in $(pg_majors); do
+    use_major "$major"
+    major_passed=0 major_failed=0 major_start=$SECONDS
+    log "PostgreSQL $PG_MAJOR ($("$PG_CONFIG" --version), $PG_CONFIG)"
+    tier pg_test pg_tests
+    tier pg_regress regress
+    tier concurrency concurrency
+    tier isolation isolation
+    tier fuzz fuzz
+    summary+=("PostgreSQL $PG_MAJOR: $major_passed passed, $major_failed failed ($((SECONDS - major_start)) s)")
+done
+
+printf '%s\n' "${summary[@]}"
 if [ $failed -gt 0 ]; then
     printf 'failed tiers: %s\n' "${failures[*]}"
 fi
-printf 'tiers: %d passed, %d failed\n' "$passed" "$failed"
+printf 'tiers: %d passed, %d failed (%d s)\n' "$passed" "$failed" "$SECONDS"
 [ $failed -eq 0 ]

@@ -42,7 +42,8 @@ esac
 
 out=$(mktemp -d "${TMPDIR:-/tmp}/habtm-isolation.XXXXXX")
 chmod 755 "$out"
-args=(--inputdir="$here" --outputdir="$out" --dbname="$db")
+# --bindir: psql from the server on PATH (a relocated build's compiled-in one does not exist)
+args=(--inputdir="$here" --outputdir="$out" --dbname="$db" --bindir="$(pg_config --bindir)")
 if [ "$mode" = schedule ]; then
     args+=(--schedule="$here/schedule")
 else

@@ -168,21 +168,6 @@ SELECT habtm.remove('users', 'groups', 'Ann', ARRAY['ADMINS']::citext[]) AS remo
 SELECT name, user_ids FROM groups ORDER BY name;
 SELECT count(*) AS drift FROM habtm.check();
 
--- ... and with a nondeterministic collation (ICU, case-insensitive)
-CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
-CREATE TABLE members (name text COLLATE ci PRIMARY KEY);
-CREATE TABLE clubs (name text PRIMARY KEY);
-INSERT INTO members VALUES ('Ann'), ('Ben');
-INSERT INTO clubs VALUES ('chess'), ('go');
-SELECT habtm.create_join_table('members', 'clubs');
-SELECT habtm.denormalize('clubs_members');
-SELECT habtm.add('members', 'clubs', 'ann', ARRAY['chess', 'go']) AS added;
-SELECT habtm.add('clubs', 'members', 'chess', ARRAY['BEN']) AS added;
-SELECT habtm.remove('members', 'clubs', 'ANN', ARRAY['chess']) AS removed;
-SELECT habtm.count('members', 'clubs', 'aNn') AS ann_clubs, habtm.ids('clubs', 'members', 'chess') AS chess_members;
-SELECT name, member_ids FROM clubs ORDER BY name;
-SELECT count(*) AS drift FROM habtm.check();
-
 -- ## Generated SQL and search_path
 -- Traps: operators, functions, aggregates and types that shadow pg_catalog's for every type
 -- habtm's statements use, in a schema the caller puts first. Any statement habtm generates that
