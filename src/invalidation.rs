@@ -69,7 +69,9 @@ pub fn current_generation() -> u64 {
 /// AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE … FOR EACH STATEMENT on `habtm.join_tables`:
 /// announces the change to every backend (at commit; to this one at the next command), so
 /// that no cache outlives a catalog row, however the row was written.
-#[pg_trigger]
+#[pg_trigger(sql = r#"
+CREATE FUNCTION "catalog_changed"() RETURNS trigger LANGUAGE c AS '@MODULE_PATHNAME@', 'catalog_changed_wrapper';
+"#)]
 fn catalog_changed<'a>(
     trigger: &'a PgTrigger<'a>,
 ) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, HabtmError> {

@@ -964,7 +964,7 @@ fn ids_of<K: Kind>(
 // Materialized sets: pgrx's generated SQL knows only its own iterators as SETOF.
 #[pg_extern(sql = r#"
 CREATE FUNCTION "unassociated"("owner" regclass, "relation" TEXT) RETURNS SETOF jsonb
-STABLE LANGUAGE c AS 'MODULE_PATHNAME', 'unassociated_owners_wrapper';
+STABLE LANGUAGE c AS '@MODULE_PATHNAME@', 'unassociated_owners_wrapper';
 "#)]
 fn unassociated_owners(
     owner: Option<RegClass>,
@@ -979,7 +979,7 @@ fn unassociated_owners(
 #[pg_extern(sql = r#"
 CREATE FUNCTION "unassociated"("owner" regclass, "relation" TEXT, "result_type" anyelement)
 RETURNS SETOF anyelement
-STABLE LANGUAGE c AS 'MODULE_PATHNAME', 'unassociated_owners_typed_wrapper';
+STABLE LANGUAGE c AS '@MODULE_PATHNAME@', 'unassociated_owners_typed_wrapper';
 "#)]
 fn unassociated_owners_typed(
     owner: Option<RegClass>,
@@ -1021,7 +1021,7 @@ fn unassociated_rows<K: Kind>(
 #[pg_extern(sql = r#"
 CREATE FUNCTION "collection"("owner" regclass, "relation" TEXT, "id" "any", "filter" jsonb DEFAULT '{}')
 RETURNS SETOF jsonb
-STABLE LANGUAGE c AS 'MODULE_PATHNAME', 'collection_rows_wrapper';
+STABLE LANGUAGE c AS '@MODULE_PATHNAME@', 'collection_rows_wrapper';
 "#)]
 fn collection_rows(
     owner: Option<RegClass>,
@@ -1041,7 +1041,7 @@ fn collection_rows(
 CREATE FUNCTION "collection"("owner" regclass, "relation" TEXT, "id" "any", "filter" jsonb,
                              "result_type" anyelement)
 RETURNS SETOF anyelement
-STABLE LANGUAGE c AS 'MODULE_PATHNAME', 'collection_rows_typed_wrapper';
+STABLE LANGUAGE c AS '@MODULE_PATHNAME@', 'collection_rows_typed_wrapper';
 "#)]
 fn collection_rows_typed(
     owner: Option<RegClass>,

@@ -369,8 +369,15 @@ fn update_one_key(
     Ok(())
 }
 
+// Each trigger function's SQL is written out (pgrx's own uses 'MODULE_PATHNAME', which only a
+// control file's module_pathname fills in): habtm's library is versioned (habtm-0.2.0.so, no
+// module_pathname), so that a database not yet updated keeps running the release it was created
+// with (README "Upgrading"); '@MODULE_PATHNAME@' is pgrx's name for that library.
+
 /// BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE … FOR EACH STATEMENT on a join table.
-#[pg_trigger]
+#[pg_trigger(sql = r#"
+CREATE FUNCTION "join_lock"() RETURNS trigger LANGUAGE c AS '@MODULE_PATHNAME@', 'join_lock_wrapper';
+"#)]
 fn join_lock<'a>(
     trigger: &'a PgTrigger<'a>,
 ) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, HabtmError> {
@@ -386,7 +393,9 @@ fn join_lock<'a>(
 
 /// AFTER INSERT / UPDATE / DELETE (with transition tables) and AFTER TRUNCATE … FOR EACH
 /// STATEMENT on a join table.
-#[pg_trigger]
+#[pg_trigger(sql = r#"
+CREATE FUNCTION "join_sync"() RETURNS trigger LANGUAGE c AS '@MODULE_PATHNAME@', 'join_sync_wrapper';
+"#)]
 fn join_sync<'a>(
     trigger: &'a PgTrigger<'a>,
 ) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, HabtmError> {
@@ -459,7 +468,9 @@ fn join_sync<'a>(
 }
 
 /// BEFORE DELETE OR TRUNCATE OR UPDATE OF <keys and arrays> … FOR EACH STATEMENT on a side table.
-#[pg_trigger]
+#[pg_trigger(sql = r#"
+CREATE FUNCTION "side_lock"() RETURNS trigger LANGUAGE c AS '@MODULE_PATHNAME@', 'side_lock_wrapper';
+"#)]
 fn side_lock<'a>(
     trigger: &'a PgTrigger<'a>,
 ) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, HabtmError> {
@@ -479,7 +490,9 @@ fn side_lock<'a>(
 
 /// BEFORE INSERT OR UPDATE OF <arrays> … FOR EACH ROW on a side table: stores each array
 /// canonical. No SQL: the row's arrays are sorted in place.
-#[pg_trigger]
+#[pg_trigger(sql = r#"
+CREATE FUNCTION "side_canonical"() RETURNS trigger LANGUAGE c AS '@MODULE_PATHNAME@', 'side_canonical_wrapper';
+"#)]
 fn side_canonical<'a>(
     trigger: &'a PgTrigger<'a>,
 ) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, HabtmError> {
@@ -632,7 +645,9 @@ unsafe fn unchanged_or_refuse(
 
 /// AFTER INSERT / AFTER UPDATE … FOR EACH STATEMENT (with transition tables) on a side table:
 /// the join table follows the arrays written.
-#[pg_trigger]
+#[pg_trigger(sql = r#"
+CREATE FUNCTION "side_sync"() RETURNS trigger LANGUAGE c AS '@MODULE_PATHNAME@', 'side_sync_wrapper';
+"#)]
 fn side_sync<'a>(
     trigger: &'a PgTrigger<'a>,
 ) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, HabtmError> {
@@ -723,7 +738,9 @@ fn side_sync<'a>(
 /// table must hold exactly those links (a data-only restore in one transaction loads them after
 /// the side tables), or the transaction fails (428C9). Rows inserted with `'{}'` (or their
 /// default) never get here: the trigger's WHEN clause.
-#[pg_trigger]
+#[pg_trigger(sql = r#"
+CREATE FUNCTION "side_insert_check"() RETURNS trigger LANGUAGE c AS '@MODULE_PATHNAME@', 'side_insert_check_wrapper';
+"#)]
 fn side_insert_check<'a>(
     trigger: &'a PgTrigger<'a>,
 ) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, HabtmError> {

@@ -1834,8 +1834,8 @@ def log_crashes(offset):
 
 def library_stamp():
     """When habtm's shared library was written, and its functions: a reinstall mid-run shows."""
-    rows = query("SELECT (SELECT (pg_stat_file(setting || '/habtm.so', true)).modification FROM pg_config "
-                 "WHERE name = 'PKGLIBDIR'), (SELECT md5(string_agg(p.oid::regprocedure::text, ',' ORDER BY "
+    rows = query("SELECT (SELECT (pg_stat_file(setting || '/habtm-' || (SELECT extversion FROM pg_extension "
+                 "WHERE extname = 'habtm') || '.so', true)).modification FROM pg_config WHERE name = 'PKGLIBDIR'), (SELECT md5(string_agg(p.oid::regprocedure::text, ',' ORDER BY "
                  "p.oid::regprocedure::text COLLATE \"C\")) FROM pg_proc p WHERE pronamespace = 'habtm'::regnamespace)",
                  check=False)
     return tuple(rows[0]) if rows else None
