@@ -141,6 +141,7 @@ for major in $(pg_majors); do
     tier concurrency concurrency
     tier isolation isolation
     tier fuzz fuzz
+    tier upgrade tests/upgrade/run.sh
     summary+=("PostgreSQL $PG_MAJOR: $major_passed passed, $major_failed failed ($((SECONDS - major_start)) s)")
 done
 
