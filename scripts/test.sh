@@ -129,6 +129,7 @@ fuzz() { FUZZ_CASES="${FUZZ_CASES:-4000}" with_cluster fuzz tests/fuzz/run.sh; }
 tier style style
 tier vectors-in-sync vectors_in_sync
 tier unit unit
+tier release tests/release/check.py
 summary+=("any major: $passed passed, $failed failed")
 
 IN_MAJOR=1
@@ -142,6 +143,7 @@ for major in $(pg_majors); do
     tier isolation isolation
     tier fuzz fuzz
     tier upgrade tests/upgrade/run.sh
+    tier package tests/package/run.sh
     summary+=("PostgreSQL $PG_MAJOR: $major_passed passed, $major_failed failed ($((SECONDS - major_start)) s)")
 done
 
