@@ -43,7 +43,7 @@ use_major() {
     *" $1 "*) ;;
     *) die "PostgreSQL $1 is not supported (supported: $PG_MAJORS_SUPPORTED)" ;;
     esac
-    PG_MAJOR=$1
+    export PG_MAJOR=$1 # (the tiers that are scripts of their own read it)
     PG_CONFIG=$(pg_config_of "$1")
     PG_BIN=$(dirname "$PG_CONFIG")
 }

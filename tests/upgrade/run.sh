@@ -47,6 +47,13 @@ createdb upgraded
 q -d upgraded -c "CREATE EXTENSION habtm VERSION '$LAST_RELEASE'"
 q -d upgraded -v writes= -f "$here/data.sql" >/dev/null
 
+# An association the last release accepted and this one refuses (a partitioned table).
+createdb refused
+q -d refused -c "CREATE EXTENSION habtm VERSION '$LAST_RELEASE'" \
+    -c "CREATE TABLE parted (id int PRIMARY KEY) PARTITION BY RANGE (id)" \
+    -c "CREATE TABLE parted_1 PARTITION OF parted FOR VALUES FROM (0) TO (100)" \
+    -c "CREATE TABLE tags (id int PRIMARY KEY)" -c "SELECT habtm.create_join_table('parted', 'tags')" >/dev/null
+
 log "installing habtm $THIS_RELEASE beside it"
 install_extension >/dev/null
 
@@ -60,8 +67,24 @@ q -d upgraded -c "BEGIN" -c "ALTER EXTENSION habtm UPDATE TO '$THIS_RELEASE'" -c
 [ "$(q -d upgraded -Atc "SELECT extversion FROM pg_extension WHERE extname = 'habtm'")" = "$LAST_RELEASE" ] \
     || die "a rolled-back update left the extension changed"
 
+# Trigger functions, which users' tables depend on, keep their names, signatures and OIDs.
+trigger_functions="SELECT p.oid || ' ' || p.oid::regprocedure FROM pg_catalog.pg_proc p
+  WHERE p.pronamespace = 'habtm'::regnamespace AND p.prorettype = 'trigger'::regtype ORDER BY 1"
+q -d upgraded -Atc "$trigger_functions" >"$out/trigger_functions.before"
+
 log "ALTER EXTENSION habtm UPDATE TO '$THIS_RELEASE'"
 q -d upgraded -c "ALTER EXTENSION habtm UPDATE TO '$THIS_RELEASE'"
+q -d upgraded -Atc "$trigger_functions" >"$out/trigger_functions.after"
+
+# ... stops the update, and nothing changes.
+if q -d refused -c "ALTER EXTENSION habtm UPDATE TO '$THIS_RELEASE'" 2>"$out/refused.err"; then
+    die "the update accepted a partitioned table, which $THIS_RELEASE refuses"
+fi
+grep -q "is not a permanent ordinary table" "$out/refused.err" || { cat "$out/refused.err" >&2; die "the refused update did not say why"; }
+[ "$(q -d refused -Atc "SELECT (SELECT extversion FROM pg_extension WHERE extname = 'habtm') || ' ' || (SELECT count(*) FROM habtm.join_tables)")" = "$LAST_RELEASE 1" ] \
+    || die "the refused update changed the database"
+q -d refused -c "SELECT habtm.drop_join_table('parted_tags')" -c "ALTER EXTENSION habtm UPDATE TO '$THIS_RELEASE'" >/dev/null
+echo "upgrade: an association $THIS_RELEASE refuses stopped the update ($(head -1 "$out/refused.err")); once dropped, the update ran"
 
 log "a fresh CREATE EXTENSION habtm ($THIS_RELEASE) with the same data"
 createdb fresh
@@ -77,6 +100,9 @@ if ! diff -u "$out/fresh.objects" "$out/upgraded.objects"; then
     echo "upgrade: the upgraded database differs from a fresh CREATE EXTENSION (- fresh, + upgraded)" >&2
     rc=1
 fi
+[ -s "$out/trigger_functions.before" ] || { echo "upgrade: no trigger functions found in $LAST_RELEASE" >&2; rc=1; }
+lost=$(comm -23 <(sort "$out/trigger_functions.before") <(sort "$out/trigger_functions.after"))
+[ -z "$lost" ] || { echo "upgrade: trigger functions lost or re-created: $lost" >&2; rc=1; }
 grep -q "^extension habtm $THIS_RELEASE " "$out/upgraded.objects" || { echo "upgrade: not at $THIS_RELEASE" >&2; rc=1; }
 for db in upgraded fresh; do
     q -d "$db" -f "$here/after.sql" >"$out/$db.after" 2>&1 || { cat "$out/$db.after"; rc=1; }
