@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Prints every C-language function of a pgrx-generated extension script as CREATE OR REPLACE.
 
-Used when writing a release's upgrade script (README "Releasing"): habtm's library is versioned
+Used when writing a release's upgrade script (README "Upgrading"): habtm's library is versioned
 (habtm-X.Y.Z.so), so an update must point every C function at the new library. CREATE OR
 REPLACE keeps each function's OID, so the triggers of users' tables that call a trigger function
 keep working; a function whose signature changed must be dropped by hand before (the upgrade

@@ -15,6 +15,7 @@ while [ $# -gt 0 ]; do
 done
 
 "$REPO/scripts/setup.sh"
+export PATH="$PG_BIN:$PATH" # that major's createdb and psql
 install_extension
 
 dir=$(mktemp -d /tmp/habtm-demo.XXXXXX)

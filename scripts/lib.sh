@@ -43,7 +43,10 @@ use_major() {
     *" $1 "*) ;;
     *) die "PostgreSQL $1 is not supported (supported: $PG_MAJORS_SUPPORTED)" ;;
     esac
-    export PG_MAJOR=$1 # (the tiers that are scripts of their own read it)
+    PG_MAJOR=$1
+    # (the tiers that are scripts of their own read it; not PG_MAJOR, which PostgreSQL's Docker
+    # images export for their own server)
+    export HABTM_PG_MAJOR=$1
     PG_CONFIG=$(pg_config_of "$1")
     PG_BIN=$(dirname "$PG_CONFIG")
 }
@@ -108,4 +111,4 @@ cluster_stop() {
 
 psql_run() { psql -X -v ON_ERROR_STOP=1 "$@"; }
 
-use_major "${PG_MAJOR:-$PG_MAJOR_DEFAULT}"
+use_major "${HABTM_PG_MAJOR:-$PG_MAJOR_DEFAULT}"

@@ -14,6 +14,7 @@ source "$(dirname "$0")/lib.sh"
 
 "$REPO/scripts/setup.sh" >&2
 cd "$REPO"
+umask 022 # every directory and file of a package readable by all
 
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)
 revision=1
@@ -31,6 +32,7 @@ for major in "${majors[@]}"; do
     log "packaging $name $version for PostgreSQL $PG_MAJOR ($PG_CONFIG)"
     stage=$(mktemp -d "$out/.stage.XXXXXX")
     root=$(mktemp -d "$out/.root.XXXXXX")
+    trap 'rm -rf "$stage" "$root"' EXIT
     chmod 755 "$root" # the package's / (mktemp makes it 0700)
     cargo pgrx package --pg-config "$PG_CONFIG" --out-dir "$stage" >&2
 
@@ -56,7 +58,7 @@ Version: $version-$revision
 Architecture: $arch
 Maintainer: habtm developers <maintainers@users.noreply.h-seed-f8bfc839.example>
 Installed-Size: $size
-Depends: postgresql-$PG_MAJOR, libc6
+Depends: postgresql-$PG_MAJOR, libc6 (>= 2.34), libgcc-s1
 Section: database
 Priority: optional
 Homepage: https://pgxn.org/dist/habtm/

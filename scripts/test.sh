@@ -29,7 +29,8 @@ tier() {
     fi
     [ -n "${IN_MAJOR:-}" ] && label="pg$PG_MAJOR/$name"
     log "tier: $label"
-    if "$@"; then
+    # (in a subshell: a helper that exits, as die does, fails its tier, not the run)
+    if ("$@"); then
         passed=$((passed + 1)) major_passed=$((major_passed + 1))
         log "tier passed: $label ($((SECONDS - start)) s)"
     else

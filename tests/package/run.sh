@@ -4,7 +4,7 @@
 # (pg_regress: naming, join_tables, associations, arrays, array_writes) against a cluster of that
 # server; then removes the package.
 #
-#   tests/package/run.sh              the default major; PG_MAJOR=17 tests/package/run.sh
+#   tests/package/run.sh              the default major; HABTM_PG_MAJOR=17 tests/package/run.sh
 #
 # PostgreSQL 15 is Debian's own package: `dpkg -i` installs into it, dependencies checked. 16-18
 # here are PyPI's relocatable builds, not Debian packages (apt.postgresql.org, which has
@@ -18,6 +18,11 @@ SMOKE="naming join_tables associations arrays array_writes"
 deb=$(scripts/package.sh "$PG_MAJOR" | tail -1)
 name=$(dpkg-deb -f "$deb" Package)
 version=$(dpkg-deb -f "$deb" Version)
+# What dpkg will install: every entry root's, directories 0755, files 0644; the dependency on
+# this major's server.
+bad=$(dpkg-deb -c "$deb" | awk '$2 != "root/root" || ($1 !~ /^(drwxr-xr-x|-rw-r--r--)$/)')
+[ -z "$bad" ] || die "$deb: entries with other owners or modes: $bad"
+dpkg-deb -f "$deb" Depends | grep -q "postgresql-$PG_MAJOR\b" || die "$deb does not depend on postgresql-$PG_MAJOR"
 log "installing $deb"
 
 work=$(mktemp -d /tmp/habtm-package.XXXXXX)
@@ -26,6 +31,8 @@ cleanup() {
     [ -n "${cluster:-}" ] && cluster_stop "$cluster"
     if [ -z "$(wheel_version "$PG_MAJOR")" ]; then
         as_root dpkg --purge "$name" >/dev/null 2>&1 || true
+        # the system's PostgreSQL left with the build installed, as before the test
+        install_extension >/dev/null 2>&1 || echo "package: could not reinstall the build" >&2
     fi
     as_root rm -rf "$work"
 }
@@ -72,7 +79,7 @@ rc=0
 PATH="$PG_BIN:$PATH" "$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/regress/pg_regress" \
     --inputdir=tests/pg_regress --outputdir="$out" --bindir="$PG_BIN" \
     --host="$PGHOST" --port="$PGPORT" --user=postgres --dbname=habtm_package $SMOKE || rc=$?
-[ $rc -eq 0 ] || cat "$out/regression.diffs" 2>/dev/null
+[ $rc -eq 0 ] || cat "$out/regression.diffs" 2>/dev/null || true
 libs=$(psql -X -At -d postgres -c "CREATE DATABASE habtm_package_probe" \
     -c "SELECT 1" >/dev/null && psql -X -q -At -d habtm_package_probe \
     -c "CREATE EXTENSION habtm" -c "SELECT string_agg(DISTINCT probin, ',') FROM pg_proc WHERE probin LIKE 'habtm%'")

@@ -63,6 +63,7 @@ def main():
     provides = meta.get("provides", {})
     need(isinstance(provides, dict) and provides, "META.json: provides must name an extension")
     for ext, p in provides.items():
+        need(isinstance(p, dict) and "file" in p, f"META.json: provides.{ext}.file is required")
         need(isinstance(p, dict) and SEMVER.match(str(p.get("version", ""))),
              f"META.json: provides.{ext}.version is not semantic")
         need(p.get("version") == cargo_version, f"META.json: provides.{ext}.version is not {cargo_version}")

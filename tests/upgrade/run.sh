@@ -7,7 +7,7 @@
 # of write afterwards (after.sql, run in both). Also: a database not yet updated keeps working
 # once the new files are installed, and an update rolled back leaves the last release in place.
 #
-#   tests/upgrade/run.sh        on the default major; PG_MAJOR=17 tests/upgrade/run.sh on another
+#   tests/upgrade/run.sh        on the default major; HABTM_PG_MAJOR=17 tests/upgrade/run.sh on another
 #
 # Each release sets LAST_RELEASE and LAST_RELEASE_COMMIT below to the release before it, and
 # ships sql/habtm--<last>--<this>.sql.
@@ -37,7 +37,14 @@ is_root || sudo_flag=(--sudo)
 
 dir=$(mktemp -d /tmp/habtm-upgrade.XXXXXX)
 out=$(mktemp -d /tmp/habtm-upgrade-out.XXXXXX)
-trap 'cluster_stop "$dir"; [ -n "${KEEP_OUTPUT:-}" ] || rm -rf "$out"' EXIT
+installed_new=
+cleanup() {
+    cluster_stop "$dir"
+    [ -n "${KEEP_OUTPUT:-}" ] || rm -rf "$out"
+    # never leave the last release's control file as the server's default
+    [ -n "$installed_new" ] || install_extension >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
 cluster_start "$dir"
 export PATH="$PG_BIN:$PATH"
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
@@ -56,6 +63,7 @@ q -d refused -c "CREATE EXTENSION habtm VERSION '$LAST_RELEASE'" \
 
 log "installing habtm $THIS_RELEASE beside it"
 install_extension >/dev/null
+installed_new=1
 
 # Still on the last release, with its own library, until the database is updated.
 q -d upgraded -f "$here/before.sql" >"$out/upgraded.before"
