@@ -70,6 +70,9 @@ as_postgres() {
 # The exact pgrx version pinned in Cargo.toml (`pgrx = "=X.Y.Z"`).
 pgrx_version() { sed -n 's/^pgrx = "=\([0-9.]*\)"$/\1/p' "$REPO/Cargo.toml"; }
 
+# The release this tree builds (the workspace's `version = "X.Y.Z"`).
+habtm_version() { sed -n 's/^version = "\(.*\)"$/\1/p' "$REPO/Cargo.toml" | head -1; }
+
 # Builds the extension in release mode and installs it into the system PostgreSQL.
 install_extension() {
     log "building and installing the extension into PostgreSQL $PG_MAJOR"
@@ -110,5 +113,20 @@ cluster_stop() {
 }
 
 psql_run() { psql -X -v ON_ERROR_STOP=1 "$@"; }
+
+# run_pg_regress OUTDIR DBNAME TEST...: tests/pg_regress's TESTs against the cluster of PGHOST
+# with the server's own client programs (dump_restore runs pg_dump and psql; a relocated
+# build's compiled-in bindir does not exist, hence --bindir); regression.diffs printed on failure.
+run_pg_regress() {
+    local out=$1 db=$2 rc=0
+    shift 2
+    PATH="$PG_BIN:$PATH" "$(dirname "$("$PG_CONFIG" --pgxs)")/../test/regress/pg_regress" \
+        --inputdir="$REPO/tests/pg_regress" --outputdir="$out" --bindir="$PG_BIN" \
+        --host="$PGHOST" --port="$PGPORT" --user=postgres --dbname="$db" "$@" || rc=$?
+    if [ $rc -ne 0 ] && [ -f "$out/regression.diffs" ]; then
+        cat "$out/regression.diffs"
+    fi
+    return $rc
+}
 
 use_major "${HABTM_PG_MAJOR:-$PG_MAJOR_DEFAULT}"

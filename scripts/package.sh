@@ -16,7 +16,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$REPO"
 umask 022 # every directory and file of a package readable by all
 
-version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)
+version=$(habtm_version)
 revision=1
 arch=$(dpkg --print-architecture)
 out=$REPO/target/packages

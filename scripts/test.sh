@@ -78,15 +78,8 @@ regress() {
     cluster_start "$dir"
     local tests
     tests=$(sed -e 's/#.*//' -e '/^\s*$/d' tests/pg_regress/schedule)
-    # The server's own client programs first (dump_restore runs pg_dump and psql).
     # shellcheck disable=SC2086 # one test name per word
-    PATH="$PG_BIN:$PATH" "$(dirname "$("$PG_CONFIG" --pgxs)")/../test/regress/pg_regress" \
-        --inputdir=tests/pg_regress --outputdir="$out" --bindir="$PG_BIN" \
-        --host="$PGHOST" --port="$PGPORT" --user=postgres --dbname=habtm_regress \
-        $tests || rc=$?
-    if [ $rc -ne 0 ] && [ -f "$out/regression.diffs" ]; then
-        cat "$out/regression.diffs"
-    fi
+    run_pg_regress "$out" habtm_regress $tests || rc=$?
     cluster_stop "$dir"
     rm -rf "$out"
     return $rc

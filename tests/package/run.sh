@@ -76,10 +76,7 @@ out=$work/out
 mkdir -p "$out" && chmod 777 "$out"
 rc=0
 # shellcheck disable=SC2086 # one test name per word
-PATH="$PG_BIN:$PATH" "$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/regress/pg_regress" \
-    --inputdir=tests/pg_regress --outputdir="$out" --bindir="$PG_BIN" \
-    --host="$PGHOST" --port="$PGPORT" --user=postgres --dbname=habtm_package $SMOKE || rc=$?
-[ $rc -eq 0 ] || cat "$out/regression.diffs" 2>/dev/null || true
+run_pg_regress "$out" habtm_package $SMOKE || rc=$?
 libs=$(psql -X -At -d postgres -c "CREATE DATABASE habtm_package_probe" \
     -c "SELECT 1" >/dev/null && psql -X -q -At -d habtm_package_probe \
     -c "CREATE EXTENSION habtm" -c "SELECT string_agg(DISTINCT probin, ',') FROM pg_proc WHERE probin LIKE 'habtm%'")

@@ -16,7 +16,7 @@ source "$(dirname "$0")/../../scripts/lib.sh"
 LAST_RELEASE=0.1.0
 LAST_RELEASE_COMMIT=3887f45633068310862f226949cfa0f7422ee515 # the commit that ended 0.1.0's work
 here=$REPO/tests/upgrade
-THIS_RELEASE=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$REPO/Cargo.toml" | head -1)
+THIS_RELEASE=$(habtm_version)
 
 # The last release's tree, from git (a shallow clone fetches the commit), built once per major
 # with its own target directory (kept, so a second run builds nothing).
