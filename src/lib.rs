@@ -1,27 +1,32 @@
 //! habtm: the many-to-many ("has and belongs to many") primitives that web frameworks keep
 //! rebuilding in application code, as a PostgreSQL extension.
 //!
-//! The SQL surface is grouped by module; pure logic (Rails' naming rules) lives in the
-//! `habtm-naming` crate and is wrapped here.
+//! The map:
+//! - [`naming`]: Rails' naming rules as SQL functions (the rules themselves are the pure
+//!   `habtm-naming` crate) and PostgreSQL's identifier limit.
+//! - [`catalog`]: the association catalog — every statement on it, the one association model
+//!   and the per-backend cache every other part reads it through.
+//! - [`join_tables`]: `create_join_table`, `adopt`, `drop_join_table`.
+//! - [`associations`]: `add`, `remove`, `replace`, … `collection`: an association worked with
+//!   from one side.
+//! - [`arrays`]: id arrays on the side tables, kept exact by triggers (their SQL is the pure
+//!   `habtm-sql` crate).
+//! - [`pg`]: the PostgreSQL edge — FFI declarations, argument and result types, kept plans,
+//!   invalidation, PostgreSQL's own errors.
+//! - [`error`]: every error a user can see, with its SQLSTATE.
+//!
+//! How the triggers, locks and caches work: `docs/design.md`.
 
 mod arrays;
+mod associations;
 mod catalog;
-mod ddl;
 mod error;
-mod invalidation;
-mod json;
+mod join_tables;
 mod naming;
-mod operators;
-mod ops;
-mod pg_error;
-mod plans;
-mod polymorphic;
+mod pg;
 mod query;
-mod raw;
-mod regclass;
 #[cfg(any(test, feature = "pg_test"))]
 mod testing;
-
 pgrx::pg_module_magic!();
 
 /// Called once per backend when the library is loaded.
@@ -36,7 +41,7 @@ pub extern "C-unwind" fn _PG_init() {
         // reads the environment.
         unsafe { std::env::set_var("RUST_LIB_BACKTRACE", "0") };
     }
-    invalidation::init();
+    pg::invalidation::init();
     arrays::init();
 }
 

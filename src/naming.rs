@@ -49,6 +49,19 @@ fn classify(table_name: &str) -> String {
     habtm_naming::classify(table_name)
 }
 
+/// A name to be created: not empty, at most 63 bytes (PostgreSQL would truncate it silently).
+pub fn check_identifier(argument: &'static str, name: &str) -> crate::error::Result<()> {
+    use habtm_sql::identifier::{check, Problem};
+    match check(name) {
+        Ok(()) => Ok(()),
+        Err(Problem::Empty) => Err(HabtmError::EmptyName { argument }),
+        Err(Problem::TooLong) => Err(HabtmError::NameTooLong {
+            argument,
+            name: name.to_owned(),
+        }),
+    }
+}
+
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]
 mod tests {

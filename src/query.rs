@@ -20,8 +20,8 @@ use pgrx::spi::{quote_identifier, quote_literal, SpiClient};
 use serde_json::Value;
 
 use crate::error::{HabtmError, Result};
-use crate::operators::{operator, qualified_type, Cmp};
-use crate::regclass::RegClass;
+use crate::pg::operators::{operator, qualified_type, Cmp};
+use crate::pg::regclass::RegClass;
 
 /// A column's type: its name for generated SQL (schema-qualified) and its OID.
 #[derive(Debug, Clone, PartialEq)]

@@ -21,6 +21,7 @@
 //! once, so every trigger fires once per statement and does nothing for habtm's own writes.
 
 use std::cell::RefCell;
+use std::convert::Infallible;
 
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys;
@@ -28,13 +29,23 @@ use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 use pgrx::trigger_support::{PgTrigger, PgTriggerOperation};
 
-use super::config::{self, Association};
+use habtm_sql::arrays::{self as statements, JoinEvent};
+
 use super::sort::ElementType;
-use super::statements::{self, JoinEvent};
+use crate::catalog::{self, ArrayColumn, Association, Side, Writes};
 use crate::error::{HabtmError, OrRaise};
+use crate::pg::ffi::{datumCopy, datumIsEqual};
+use crate::pg::plans;
 
 type HResult<T> = crate::error::Result<T>;
-use crate::plans;
+
+/// What a trigger function hands back to pgrx: the row (or none). Errors never travel through
+/// it — pgrx would report one as an internal error (XX000) — each trigger body's `Result` is
+/// raised with its own SQLSTATE at the edge ([`OrRaise`]).
+type Fired<'a> = Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, Infallible>;
+
+/// A trigger body's outcome: the row to return, or the error to raise.
+type Outcome<'a> = HResult<Option<PgHeapTuple<'a, AllocatedByPostgres>>>;
 
 /// Where habtm's own statements are running, so that the triggers they fire stand aside.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -146,8 +157,9 @@ fn register_transition_tables(trigger: &PgTrigger<'_>) {
     unsafe { pg_sys::SPI_register_trigger_data(data) };
 }
 
-/// `table.column` of a side's array, for messages.
-fn array_name(s: &config::Side) -> String {
+/// `table.column` of side `i`'s array, for messages.
+fn array_name(a: &Association, i: usize) -> String {
+    let s = &a.shape.sides[i];
     format!(
         "{}.{}",
         s.table_sql,
@@ -165,13 +177,6 @@ fn side_trigger_at_work(trigger: &PgTrigger<'_>) -> Option<(pg_sys::Oid, i32)> {
 
 fn relid(trigger: &PgTrigger<'_>) -> pg_sys::Oid {
     trigger.relid().expect("a trigger call has a relation")
-}
-
-unsafe extern "C" {
-    // utils/datum.h, which pgrx does not bind. datumCopy only raises when out of memory (the
-    // call is guarded); datumIsEqual never raises.
-    fn datumCopy(value: pg_sys::Datum, typ_by_val: bool, typ_len: i32) -> pg_sys::Datum;
-    fn datumIsEqual(a: pg_sys::Datum, b: pg_sys::Datum, typ_by_val: bool, typ_len: i32) -> bool;
 }
 
 /// What a join-table statement did to one side's arrays.
@@ -197,7 +202,7 @@ struct Column {
 }
 
 impl Column {
-    fn of(s: &config::Side) -> Column {
+    fn of(s: &Side) -> Column {
         Column {
             attnum: s.join_attnum as i32,
             len: s.join_len,
@@ -333,11 +338,13 @@ unsafe fn read_deltas(data: &pg_sys::TriggerData, a: &Association, event: JoinEv
 /// no array to keep.
 fn update_one_key(
     client: &mut SpiClient<'_>,
-    s: &config::Side,
+    a: &Association,
+    i: usize,
     key: pg_sys::Datum,
     removed: &[pg_sys::Datum],
     added: &[pg_sys::Datum],
 ) -> HResult<()> {
+    let (s, sql) = (&a.sides[i], &a.shape.sides[i]);
     let arr = s.array.as_ref().expect("a side with an array");
     let t = ElementType::new(arr.element, arr.collation)?;
     let list = |ids: &[pg_sys::Datum]| (!ids.is_empty()).then(|| t.build(ids));
@@ -350,18 +357,18 @@ fn update_one_key(
             DatumWithOid::new(list(added), arr.type_oid),
         ]
     };
-    if plans::run(client, &statements::one_key_changed(s), &args, true)?.len() == 1 {
+    if plans::run(client, &statements::one_key_changed(sql), &args, true)?.len() == 1 {
         return Ok(());
     }
     // SAFETY: as above.
     let key_arg = [unsafe { DatumWithOid::new(key, s.join_type) }];
-    let exists = plans::run(client, &statements::key_exists(s), &key_arg, false)?
+    let exists = plans::run(client, &statements::key_exists(sql), &key_arg, false)?
         .first()
         .get::<bool>(1)?
         .unwrap_or(false);
     if exists {
         return Err(HabtmError::RowsSkipped {
-            action: format!("update {}", array_name(s)),
+            action: format!("update {}", array_name(a, i)),
             expected: 1,
             done: 0,
         });
@@ -378,16 +385,17 @@ fn update_one_key(
 #[pg_trigger(sql = r#"
 CREATE FUNCTION "join_lock"() RETURNS trigger LANGUAGE c AS '@MODULE_PATHNAME@', 'join_lock_wrapper';
 "#)]
-fn join_lock<'a>(
-    trigger: &'a PgTrigger<'a>,
-) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, HabtmError> {
-    crate::pg_error::keeping_errors(move || {
-        let join = relid(trigger);
-        let truncate = matches!(trigger.op(), Ok(PgTriggerOperation::Truncate));
-        if let Some(a) = config::join_association(join).or_raise() {
-            lock_association(&a, truncate);
-        }
-        Ok(None)
+fn join_lock<'a>(trigger: &'a PgTrigger<'a>) -> Fired<'a> {
+    crate::pg::errors::keeping_errors(move || {
+        let body = || -> Outcome<'a> {
+            let join = relid(trigger);
+            let truncate = matches!(trigger.op(), Ok(PgTriggerOperation::Truncate));
+            if let Some(a) = catalog::arrays_of_join(join)? {
+                lock_association(&a, truncate);
+            }
+            Ok(None)
+        };
+        Ok(body().or_raise())
     })
 }
 
@@ -396,74 +404,81 @@ fn join_lock<'a>(
 #[pg_trigger(sql = r#"
 CREATE FUNCTION "join_sync"() RETURNS trigger LANGUAGE c AS '@MODULE_PATHNAME@', 'join_sync_wrapper';
 "#)]
-fn join_sync<'a>(
-    trigger: &'a PgTrigger<'a>,
-) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, HabtmError> {
-    crate::pg_error::keeping_errors(move || {
-        let join = relid(trigger);
-        let event = match trigger.op() {
-            Ok(PgTriggerOperation::Insert) => JoinEvent::Insert,
-            Ok(PgTriggerOperation::Delete) => JoinEvent::Delete,
-            Ok(PgTriggerOperation::Update) => JoinEvent::Update,
-            _ => JoinEvent::Truncate,
-        };
-        let depth = trigger_depth();
-        if is_quiet(Quiet::Join { join, depth }) {
-            return Ok(None);
-        }
-        Spi::connect_mut(|client| {
-            let Some(a) = config::for_join(client, join)? else {
-                return Ok(());
+fn join_sync<'a>(trigger: &'a PgTrigger<'a>) -> Fired<'a> {
+    crate::pg::errors::keeping_errors(move || {
+        let body = || -> Outcome<'a> {
+            let join = relid(trigger);
+            let event = match trigger.op() {
+                Ok(PgTriggerOperation::Insert) => JoinEvent::Insert,
+                Ok(PgTriggerOperation::Delete) => JoinEvent::Delete,
+                Ok(PgTriggerOperation::Update) => JoinEvent::Update,
+                _ => JoinEvent::Truncate,
             };
-            if event != JoinEvent::Truncate {
-                register_transition_tables(trigger);
+            let depth = trigger_depth();
+            if is_quiet(Quiet::Join { join, depth }) {
+                return Ok(None);
             }
-            let sides: Vec<usize> = (0..2).filter(|&i| a.sides[i].array.is_some()).collect();
-            for &i in &sides {
-                let s = &a.sides[i];
-                check_row_security(s.table, &s.table_sql, array_name(s))?;
-            }
-            if sides.len() == 2 && a.self_association() {
-                let _quiet = QuietGuard::new(Quiet::Table {
-                    table: a.sides[0].table,
-                    depth: depth + 1,
-                });
-                plans::run(
-                    client,
-                    &statements::lock_self_association(&a, event),
-                    &[],
-                    true,
-                )?;
-            }
-            let deltas = if event == JoinEvent::Truncate {
-                [Delta::Many, Delta::Many]
-            } else {
-                // SAFETY: this call's own trigger data, with its transition tables.
-                unsafe { read_deltas(trigger.trigger_data(), &a, event) }
-            };
-            for &i in &sides {
-                let s = &a.sides[i];
-                let _quiet = QuietGuard::new(Quiet::Table {
-                    table: s.table,
-                    depth: depth + 1,
-                });
-                match &deltas[i] {
-                    Delta::Empty => {}
-                    Delta::OneKey {
-                        key,
-                        removed,
-                        added,
-                    } => update_one_key(client, s, *key, removed, added)?,
-                    Delta::Many => {
-                        let action = format!("update {}", array_name(s));
-                        run_counted(client, &statements::join_changed(&a, i, event), &[&action])?
+            Spi::connect_mut(|client| {
+                let Some(a) = catalog::by_join(client, join)?.filter(|a| a.has_arrays()) else {
+                    return Ok(());
+                };
+                if event != JoinEvent::Truncate {
+                    register_transition_tables(trigger);
+                }
+                let sides: Vec<usize> = (0..2).filter(|&i| a.sides[i].array.is_some()).collect();
+                for &i in &sides {
+                    check_row_security(
+                        a.sides[i].table,
+                        &a.shape.sides[i].table_sql,
+                        array_name(&a, i),
+                    )?;
+                }
+                if sides.len() == 2 && a.self_association() {
+                    let _quiet = QuietGuard::new(Quiet::Table {
+                        table: a.sides[0].table,
+                        depth: depth + 1,
+                    });
+                    plans::run(
+                        client,
+                        &statements::lock_self_association(&a.shape, event),
+                        &[],
+                        true,
+                    )?;
+                }
+                let deltas = if event == JoinEvent::Truncate {
+                    [Delta::Many, Delta::Many]
+                } else {
+                    // SAFETY: this call's own trigger data, with its transition tables.
+                    unsafe { read_deltas(trigger.trigger_data(), &a, event) }
+                };
+                for &i in &sides {
+                    let s = &a.sides[i];
+                    let _quiet = QuietGuard::new(Quiet::Table {
+                        table: s.table,
+                        depth: depth + 1,
+                    });
+                    match &deltas[i] {
+                        Delta::Empty => {}
+                        Delta::OneKey {
+                            key,
+                            removed,
+                            added,
+                        } => update_one_key(client, &a, i, *key, removed, added)?,
+                        Delta::Many => {
+                            let action = format!("update {}", array_name(&a, i));
+                            run_counted(
+                                client,
+                                &statements::join_changed(&a.shape, i, event),
+                                &[&action],
+                            )?
+                        }
                     }
                 }
-            }
-            Ok::<_, HabtmError>(())
-        })
-        .or_raise();
-        Ok(None)
+                Ok::<_, HabtmError>(())
+            })?;
+            Ok(None)
+        };
+        Ok(body().or_raise())
     })
 }
 
@@ -471,20 +486,21 @@ fn join_sync<'a>(
 #[pg_trigger(sql = r#"
 CREATE FUNCTION "side_lock"() RETURNS trigger LANGUAGE c AS '@MODULE_PATHNAME@', 'side_lock_wrapper';
 "#)]
-fn side_lock<'a>(
-    trigger: &'a PgTrigger<'a>,
-) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, HabtmError> {
-    crate::pg_error::keeping_errors(move || {
-        let Some((table, depth)) = side_trigger_at_work(trigger) else {
-            return Ok(None);
+fn side_lock<'a>(trigger: &'a PgTrigger<'a>) -> Fired<'a> {
+    crate::pg::errors::keeping_errors(move || {
+        let body = || -> Outcome<'a> {
+            let Some((table, depth)) = side_trigger_at_work(trigger) else {
+                return Ok(None);
+            };
+            if matches!(trigger.op(), Ok(PgTriggerOperation::Update)) {
+                PENDING.with(|v| v.borrow_mut().push((table, depth)));
+            }
+            for a in catalog::arrays_of_side(table)?.iter() {
+                lock_association(a, true);
+            }
+            Ok(None)
         };
-        if matches!(trigger.op(), Ok(PgTriggerOperation::Update)) {
-            PENDING.with(|v| v.borrow_mut().push((table, depth)));
-        }
-        for a in config::side_associations(table).or_raise().iter() {
-            lock_association(a, true);
-        }
-        Ok(None)
+        Ok(body().or_raise())
     })
 }
 
@@ -493,118 +509,119 @@ fn side_lock<'a>(
 #[pg_trigger(sql = r#"
 CREATE FUNCTION "side_canonical"() RETURNS trigger LANGUAGE c AS '@MODULE_PATHNAME@', 'side_canonical_wrapper';
 "#)]
-fn side_canonical<'a>(
-    trigger: &'a PgTrigger<'a>,
-) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, HabtmError> {
-    crate::pg_error::keeping_errors(move || {
-        let table = relid(trigger);
-        let data = trigger.trigger_data();
-        let is_update = matches!(trigger.op(), Ok(PgTriggerOperation::Update));
-        let tuple = if is_update {
-            data.tg_newtuple
-        } else {
-            data.tg_trigtuple
-        };
-        // SAFETY: the relation of a firing trigger is open and its descriptor valid.
-        let tupdesc = unsafe { (*data.tg_relation).rd_att };
-        let wrap = |t: pg_sys::HeapTuple| {
-            // SAFETY: a tuple of this relation, allocated by PostgreSQL in this trigger call.
-            Ok(Some(unsafe {
-                PgHeapTuple::from_heap_tuple(pgrx::PgTupleDesc::from_pg_unchecked(tupdesc), t)
-            }))
-        };
-        if side_trigger_at_work(trigger).is_none() {
-            return wrap(tuple);
-        }
-        let associations = config::side_associations(table).or_raise();
-        let mut columns = Vec::new();
-        for a in associations.iter() {
-            for s in &a.sides {
-                if s.table == table {
-                    if let Some(arr) = &s.array {
-                        columns.push((arr, array_name(s)));
+fn side_canonical<'a>(trigger: &'a PgTrigger<'a>) -> Fired<'a> {
+    crate::pg::errors::keeping_errors(move || {
+        let body = || -> Outcome<'a> {
+            let table = relid(trigger);
+            let data = trigger.trigger_data();
+            let is_update = matches!(trigger.op(), Ok(PgTriggerOperation::Update));
+            let tuple = if is_update {
+                data.tg_newtuple
+            } else {
+                data.tg_trigtuple
+            };
+            // SAFETY: the relation of a firing trigger is open and its descriptor valid.
+            let tupdesc = unsafe { (*data.tg_relation).rd_att };
+            let wrap = |t: pg_sys::HeapTuple| {
+                // SAFETY: a tuple of this relation, allocated by PostgreSQL in this trigger call.
+                Ok(Some(unsafe {
+                    PgHeapTuple::from_heap_tuple(pgrx::PgTupleDesc::from_pg_unchecked(tupdesc), t)
+                }))
+            };
+            if side_trigger_at_work(trigger).is_none() {
+                return wrap(tuple);
+            }
+            let associations = catalog::arrays_of_side(table)?;
+            let mut columns = Vec::new();
+            for a in associations.iter() {
+                for (i, s) in a.sides.iter().enumerate() {
+                    if s.table == table {
+                        if let Some(arr) = &s.array {
+                            columns.push((arr, array_name(a, i)));
+                        }
                     }
                 }
             }
-        }
-        let old = is_update.then_some(data.tg_trigtuple);
-        // A self-association's row whose key changes: its own id in its arrays (a self-link)
-        // becomes the new one, as the foreign keys' cascades rename it in the join table.
-        let mut renamed: Vec<(i16, pg_sys::Datum, pg_sys::Datum)> = Vec::new();
-        if let Some(o) = old {
-            for a in associations.iter().filter(|a| a.self_association()) {
-                let s = &a.sides[0];
-                let (mut old_null, mut new_null) = (false, false);
-                let k = s.key_attnum as i32;
-                // SAFETY: the old and new versions of this row, of this descriptor.
-                let (was, is) = unsafe {
-                    (
-                        pg_sys::heap_getattr(o, k, tupdesc, &mut old_null),
-                        pg_sys::heap_getattr(tuple, k, tupdesc, &mut new_null),
-                    )
-                };
-                if old_null || new_null {
-                    continue;
-                }
-                for arr in a.sides.iter().filter_map(|s| s.array.as_ref()) {
-                    let t = ElementType::new(arr.element, arr.collation).or_raise();
-                    if !t.equal(was, is) {
-                        renamed.push((arr.attnum, was, is));
+            let old = is_update.then_some(data.tg_trigtuple);
+            // A self-association's row whose key changes: its own id in its arrays (a self-link)
+            // becomes the new one, as the foreign keys' cascades rename it in the join table.
+            let mut renamed: Vec<(i16, pg_sys::Datum, pg_sys::Datum)> = Vec::new();
+            if let Some(o) = old {
+                for a in associations.iter().filter(|a| a.self_association()) {
+                    let s = &a.sides[0];
+                    let (mut old_null, mut new_null) = (false, false);
+                    let k = s.key_attnum as i32;
+                    // SAFETY: the old and new versions of this row, of this descriptor.
+                    let (was, is) = unsafe {
+                        (
+                            pg_sys::heap_getattr(o, k, tupdesc, &mut old_null),
+                            pg_sys::heap_getattr(tuple, k, tupdesc, &mut new_null),
+                        )
+                    };
+                    if old_null || new_null {
+                        continue;
+                    }
+                    for arr in a.sides.iter().filter_map(|s| s.array.as_ref()) {
+                        let t = ElementType::new(arr.element, arr.collation)?;
+                        if !t.equal(was, is) {
+                            renamed.push((arr.attnum, was, is));
+                        }
                     }
                 }
             }
-        }
-        let mut current = tuple;
-        for (arr, what) in columns {
-            let attnum = arr.attnum as i32;
-            let mut isnull = false;
-            // SAFETY: attnum is a live column of this relation's descriptor.
-            let value = unsafe { pg_sys::heap_getattr(current, attnum, tupdesc, &mut isnull) };
-            if isnull {
-                continue; // the column's NOT NULL constraint reports it
-            }
-            let t = ElementType::new(arr.element, arr.collation).or_raise();
-            let replacement = match arr.writes {
-                // SAFETY: the column's type is an array of `arr.element`.
-                config::Writes::Links => unsafe { t.canonical(value, &what) }.or_raise(),
-                config::Writes::Reject => {
-                    let before = old.map(|o| {
-                        let mut was_null = false;
-                        // SAFETY: the old version of the same row, same descriptor.
-                        let v = unsafe { pg_sys::heap_getattr(o, attnum, tupdesc, &mut was_null) };
-                        (!was_null).then_some(v)
-                    });
-                    // SAFETY: both are arrays of `arr.element` (the old one stored canonical).
-                    unsafe { unchanged_or_refuse(&t, value, before.flatten(), &what, arr) }
-                        .or_raise()
+            let mut current = tuple;
+            for (arr, what) in columns {
+                let attnum = arr.attnum as i32;
+                let mut isnull = false;
+                // SAFETY: attnum is a live column of this relation's descriptor.
+                let value = unsafe { pg_sys::heap_getattr(current, attnum, tupdesc, &mut isnull) };
+                if isnull {
+                    continue; // the column's NOT NULL constraint reports it
                 }
-            };
-            let replacement = match renamed.iter().find(|r| r.0 == arr.attnum) {
-                Some(&(_, was, is)) => {
-                    let stored = replacement.unwrap_or(value);
-                    // SAFETY: an array of `arr.element`; `was` and `is` are keys of that type.
-                    Some(unsafe { t.renamed(stored, was, is, &what) }.or_raise())
-                }
-                None => replacement,
-            };
-            if let Some(canonical) = replacement {
-                let mut cols = [attnum];
-                let mut values = [canonical];
-                let mut nulls = [false];
-                // SAFETY: replaces one column of a tuple of this descriptor.
-                current = unsafe {
-                    pg_sys::heap_modify_tuple_by_cols(
-                        current,
-                        tupdesc,
-                        1,
-                        cols.as_mut_ptr(),
-                        values.as_mut_ptr(),
-                        nulls.as_mut_ptr(),
-                    )
+                let t = ElementType::new(arr.element, arr.collation)?;
+                let replacement = match arr.writes {
+                    // SAFETY: the column's type is an array of `arr.element`.
+                    Writes::Links => unsafe { t.canonical(value, &what) }?,
+                    Writes::Reject => {
+                        let before = old.map(|o| {
+                            let mut was_null = false;
+                            // SAFETY: the old version of the same row, same descriptor.
+                            let v =
+                                unsafe { pg_sys::heap_getattr(o, attnum, tupdesc, &mut was_null) };
+                            (!was_null).then_some(v)
+                        });
+                        // SAFETY: both are arrays of `arr.element` (the old one stored canonical).
+                        unsafe { unchanged_or_refuse(&t, value, before.flatten(), &what, arr) }?
+                    }
                 };
+                let replacement = match renamed.iter().find(|r| r.0 == arr.attnum) {
+                    Some(&(_, was, is)) => {
+                        let stored = replacement.unwrap_or(value);
+                        // SAFETY: an array of `arr.element`; `was` and `is` are keys of that type.
+                        Some(unsafe { t.renamed(stored, was, is, &what) }?)
+                    }
+                    None => replacement,
+                };
+                if let Some(canonical) = replacement {
+                    let mut cols = [attnum];
+                    let mut values = [canonical];
+                    let mut nulls = [false];
+                    // SAFETY: replaces one column of a tuple of this descriptor.
+                    current = unsafe {
+                        pg_sys::heap_modify_tuple_by_cols(
+                            current,
+                            tupdesc,
+                            1,
+                            cols.as_mut_ptr(),
+                            values.as_mut_ptr(),
+                            nulls.as_mut_ptr(),
+                        )
+                    };
+                }
             }
-        }
-        wrap(current)
+            wrap(current)
+        };
+        Ok(body().or_raise())
     })
 }
 
@@ -621,7 +638,7 @@ unsafe fn unchanged_or_refuse(
     value: pg_sys::Datum,
     before: Option<pg_sys::Datum>,
     what: &str,
-    arr: &config::ArrayColumn,
+    arr: &ArrayColumn,
 ) -> HResult<Option<pg_sys::Datum>> {
     let Some(before) = before else {
         // An inserted row's ids are checked when the transaction commits (side_insert_check):
@@ -648,88 +665,92 @@ unsafe fn unchanged_or_refuse(
 #[pg_trigger(sql = r#"
 CREATE FUNCTION "side_sync"() RETURNS trigger LANGUAGE c AS '@MODULE_PATHNAME@', 'side_sync_wrapper';
 "#)]
-fn side_sync<'a>(
-    trigger: &'a PgTrigger<'a>,
-) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, HabtmError> {
-    crate::pg_error::keeping_errors(move || {
-        let Some((table, depth)) = side_trigger_at_work(trigger) else {
-            return Ok(None);
-        };
-        let updated = matches!(trigger.op(), Ok(PgTriggerOperation::Update));
-        if updated {
-            // Only statements that set a key or array column (side_lock saw them) need work.
-            let pending = PENDING.with(|v| {
-                let mut v = v.borrow_mut();
-                match v.iter().rposition(|&e| e == (table, depth)) {
-                    Some(p) => {
-                        v.remove(p);
-                        true
-                    }
-                    None => false,
-                }
-            });
-            if !pending {
+fn side_sync<'a>(trigger: &'a PgTrigger<'a>) -> Fired<'a> {
+    crate::pg::errors::keeping_errors(move || {
+        let body = || -> Outcome<'a> {
+            let Some((table, depth)) = side_trigger_at_work(trigger) else {
                 return Ok(None);
+            };
+            let updated = matches!(trigger.op(), Ok(PgTriggerOperation::Update));
+            if updated {
+                // Only statements that set a key or array column (side_lock saw them) need work.
+                let pending = PENDING.with(|v| {
+                    let mut v = v.borrow_mut();
+                    match v.iter().rposition(|&e| e == (table, depth)) {
+                        Some(p) => {
+                            v.remove(p);
+                            true
+                        }
+                        None => false,
+                    }
+                });
+                if !pending {
+                    return Ok(None);
+                }
             }
-        }
-        Spi::connect_mut(|client| {
-            register_transition_tables(trigger);
-            for a in config::for_side(client, table)?.iter() {
-                for i in 0..2 {
-                    let s = &a.sides[i];
-                    // a read-only array was kept as it was (side_canonical): no link changed
-                    if s.array
-                        .as_ref()
-                        .is_none_or(|arr| arr.writes != config::Writes::Links)
-                    {
-                        continue;
-                    }
-                    if s.table != table {
-                        continue;
-                    }
-                    check_row_security(a.join, &a.join_sql, array_name(s))?;
-                    let o = &a.sides[1 - i];
-                    if o.array.is_some() {
-                        check_row_security(o.table, &o.table_sql, array_name(o))?;
-                    }
-                    // The join table's triggers stand aside; the other side is updated here, and
-                    // (for a self-association) its update is habtm's own write to this table.
-                    let _quiet_join = QuietGuard::new(Quiet::Join {
-                        join: a.join,
-                        depth: depth + 1,
-                    });
-                    let _quiet_other = QuietGuard::new(Quiet::Table {
-                        table: o.table,
-                        depth: depth + 1,
-                    });
-                    let deleted = format!("delete links from {}", a.join_sql);
-                    let inserted = format!("insert links into {}", a.join_sql);
-                    let other = o
-                        .array
-                        .as_ref()
-                        .map(|_| format!("update {}", array_name(o)));
-                    let mut actions: Vec<&str> = vec![&deleted, &inserted];
-                    if let Some(other) = &other {
-                        actions.push(other);
-                    }
-                    // a self-association's second array, after the first was written
-                    let after_first = i == 1
-                        && a.self_association()
-                        && a.sides[0]
+            Spi::connect_mut(|client| {
+                register_transition_tables(trigger);
+                for a in catalog::arrays_of_side_in(client, table)?.iter() {
+                    for i in 0..2 {
+                        let s = &a.sides[i];
+                        // a read-only array was kept as it was (side_canonical): no link changed
+                        if s.array
+                            .as_ref()
+                            .is_none_or(|arr| arr.writes != Writes::Links)
+                        {
+                            continue;
+                        }
+                        if s.table != table {
+                            continue;
+                        }
+                        check_row_security(a.join, &a.shape.join_sql, array_name(a, i))?;
+                        let o = &a.sides[1 - i];
+                        if o.array.is_some() {
+                            check_row_security(
+                                o.table,
+                                &a.shape.sides[1 - i].table_sql,
+                                array_name(a, 1 - i),
+                            )?;
+                        }
+                        // The join table's triggers stand aside; the other side is updated here, and
+                        // (for a self-association) its update is habtm's own write to this table.
+                        let _quiet_join = QuietGuard::new(Quiet::Join {
+                            join: a.join,
+                            depth: depth + 1,
+                        });
+                        let _quiet_other = QuietGuard::new(Quiet::Table {
+                            table: o.table,
+                            depth: depth + 1,
+                        });
+                        let deleted = format!("delete links from {}", a.shape.join_sql);
+                        let inserted = format!("insert links into {}", a.shape.join_sql);
+                        let other = o
                             .array
                             .as_ref()
-                            .is_some_and(|arr| arr.writes == config::Writes::Links);
-                    run_counted(
-                        client,
-                        &statements::array_written(a, i, updated, after_first),
-                        &actions,
-                    )?;
+                            .map(|_| format!("update {}", array_name(a, 1 - i)));
+                        let mut actions: Vec<&str> = vec![&deleted, &inserted];
+                        if let Some(other) = &other {
+                            actions.push(other);
+                        }
+                        // a self-association's second array, after the first was written
+                        let after_first = i == 1
+                            && a.self_association()
+                            && a.sides[0]
+                                .array
+                                .as_ref()
+                                .is_some_and(|arr| arr.writes == Writes::Links);
+                        run_counted(
+                            client,
+                            &statements::array_written(&a.shape, i, updated, after_first),
+                            &actions,
+                        )?;
+                    }
                 }
-            }
-            Ok::<_, HabtmError>(())
-        })
-        .or_raise();
-        Ok(None)
+                Ok::<_, HabtmError>(())
+            })?;
+            Ok(None)
+        };
+        Ok(body().or_raise())
     })
 }
 
@@ -741,56 +762,56 @@ fn side_sync<'a>(
 #[pg_trigger(sql = r#"
 CREATE FUNCTION "side_insert_check"() RETURNS trigger LANGUAGE c AS '@MODULE_PATHNAME@', 'side_insert_check_wrapper';
 "#)]
-fn side_insert_check<'a>(
-    trigger: &'a PgTrigger<'a>,
-) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, HabtmError> {
-    crate::pg_error::keeping_errors(move || {
-        let table = relid(trigger);
-        let data = trigger.trigger_data();
-        // SAFETY: the relation of a firing trigger is open and its descriptor valid.
-        let tupdesc = unsafe { (*data.tg_relation).rd_att };
-        Spi::connect_mut(|client| {
-            for a in config::for_side(client, table)?.iter() {
-                for (i, s) in a.sides.iter().enumerate() {
-                    let Some(arr) = s.array.as_ref() else {
-                        continue;
-                    };
-                    if s.table != table || arr.writes != config::Writes::Reject {
-                        continue;
-                    }
-                    let attnum = s.key_attnum as i32;
-                    let mut isnull = false;
-                    // SAFETY: the inserted row, of this relation's descriptor.
-                    let key = unsafe {
-                        pg_sys::heap_getattr(data.tg_trigtuple, attnum, tupdesc, &mut isnull)
-                    };
-                    if isnull {
-                        continue;
-                    }
-                    // SAFETY: a key of the side's (and its join column's) type.
-                    let args = [unsafe { DatumWithOid::new(key, s.join_type) }];
-                    let differs = plans::run(
-                        client,
-                        &statements::inserted_row_differs(a, i),
-                        &args,
-                        false,
-                    )?
-                    .first()
-                    .get::<bool>(1)?
-                    .unwrap_or(false);
-                    if differs {
-                        return Err(HabtmError::ReadOnlyArray {
-                            column: array_name(s),
-                            array: arr.name.clone(),
-                            inserting: true,
-                        });
+fn side_insert_check<'a>(trigger: &'a PgTrigger<'a>) -> Fired<'a> {
+    crate::pg::errors::keeping_errors(move || {
+        let body = || -> Outcome<'a> {
+            let table = relid(trigger);
+            let data = trigger.trigger_data();
+            // SAFETY: the relation of a firing trigger is open and its descriptor valid.
+            let tupdesc = unsafe { (*data.tg_relation).rd_att };
+            Spi::connect_mut(|client| {
+                for a in catalog::arrays_of_side_in(client, table)?.iter() {
+                    for (i, s) in a.sides.iter().enumerate() {
+                        let Some(arr) = s.array.as_ref() else {
+                            continue;
+                        };
+                        if s.table != table || arr.writes != Writes::Reject {
+                            continue;
+                        }
+                        let attnum = s.key_attnum as i32;
+                        let mut isnull = false;
+                        // SAFETY: the inserted row, of this relation's descriptor.
+                        let key = unsafe {
+                            pg_sys::heap_getattr(data.tg_trigtuple, attnum, tupdesc, &mut isnull)
+                        };
+                        if isnull {
+                            continue;
+                        }
+                        // SAFETY: a key of the side's (and its join column's) type.
+                        let args = [unsafe { DatumWithOid::new(key, s.join_type) }];
+                        let differs = plans::run(
+                            client,
+                            &statements::inserted_row_differs(&a.shape, i),
+                            &args,
+                            false,
+                        )?
+                        .first()
+                        .get::<bool>(1)?
+                        .unwrap_or(false);
+                        if differs {
+                            return Err(HabtmError::ReadOnlyArray {
+                                column: array_name(a, i),
+                                array: arr.name.clone(),
+                                inserting: true,
+                            });
+                        }
                     }
                 }
-            }
-            Ok::<_, HabtmError>(())
-        })
-        .or_raise();
-        Ok(None)
+                Ok::<_, HabtmError>(())
+            })?;
+            Ok(None)
+        };
+        Ok(body().or_raise())
     })
 }
 
@@ -802,7 +823,11 @@ pub fn quiet_table(table: pg_sys::Oid) -> impl Drop {
     })
 }
 
-/// Refuses to rewrite a side's array under row-level security (for `repair`).
-pub fn check_side_security(s: &config::Side) -> HResult<()> {
-    check_row_security(s.table, &s.table_sql, array_name(s))
+/// Refuses to rewrite side `i`'s array under row-level security (for `repair`).
+pub fn check_side_security(a: &Association, i: usize) -> HResult<()> {
+    check_row_security(
+        a.sides[i].table,
+        &a.shape.sides[i].table_sql,
+        array_name(a, i),
+    )
 }

@@ -1,9 +1,12 @@
-//! The set-based statements the triggers run: one per side and event, whatever the number of
-//! rows. Generated from an [`Association`]'s quoted names; every operator and function is
-//! qualified, so they run under any `search_path`. Transition tables are `habtm_old` and
-//! `habtm_new` (the names the triggers are created with).
+//! The set-based statements the id-array triggers run, one per side and event whatever the
+//! number of rows, and the comparison `check` and `repair` make. Generated from a [`Shape`]'s
+//! quoted names; every operator and function is qualified, so they run under any
+//! `search_path`. Transition tables are `habtm_old` and `habtm_new` (the names the triggers are
+//! created with); `habtm.array_apply` and `habtm.array_canonical` are the extension's own
+//! sorted-set functions. `tests/golden/` holds each statement for one association, to be read
+//! as SQL.
 
-use super::config::{Association, Side};
+use crate::{Shape, SideShape};
 
 /// What happened to the join table.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -21,7 +24,7 @@ fn other(i: usize) -> usize {
 
 /// Brings side `i`'s arrays up to date with a change of the join table. Returns two counts:
 /// rows that had to be updated (those that exist, locked in ascending key order) and rows updated.
-pub fn join_changed(a: &Association, i: usize, event: JoinEvent) -> String {
+pub fn join_changed(a: &Shape, i: usize, event: JoinEvent) -> String {
     let side = &a.sides[i];
     let array = side.array.as_ref().expect("a side with an array");
     let (k, id) = (&side.join_column_sql, &a.sides[other(i)].join_column_sql);
@@ -39,7 +42,7 @@ pub fn join_changed(a: &Association, i: usize, event: JoinEvent) -> String {
              SELECT (SELECT pg_catalog.count(*) FROM locked), (SELECT pg_catalog.count(*) FROM done)"
         );
     }
-    if event == JoinEvent::Update && a.self_association() {
+    if event == JoinEvent::Update && a.self_association {
         // Both of a self-association's foreign keys cascade a key update, as two UPDATEs whose
         // statement triggers PostgreSQL fires after both (and in no promised order): a
         // self-link changed by both would have deltas applied out of turn. The keys the
@@ -88,7 +91,7 @@ pub fn join_changed(a: &Association, i: usize, event: JoinEvent) -> String {
 /// The CTEs `locked` and `done` that apply a CTE `delta (k, rem, add)` to `side`'s arrays: the
 /// rows that exist are locked in ascending key order, then each array becomes
 /// `(array − rem) ∪ add`.
-fn apply_delta(side: &Side) -> String {
+fn apply_delta(side: &SideShape) -> String {
     let array = side.array.as_ref().expect("a side with an array");
     let (tbl, key, arr, eq) = (&side.table_sql, &side.key_sql, &array.sql, &side.eq_sql);
     format!(
@@ -105,7 +108,7 @@ fn apply_delta(side: &Side) -> String {
 /// Applies `$2` (removed ids, or NULL) and `$3` (added ids, or NULL) to the array of the one
 /// row of `side` whose key is `$1`: the statement for a side whose rows in the join table's
 /// statement all share one key (most single-owner writes). One row, so no lock order to keep.
-pub fn one_key_changed(side: &Side) -> String {
+pub fn one_key_changed(side: &SideShape) -> String {
     let array = side.array.as_ref().expect("a side with an array");
     let (tbl, key, arr, eq) = (&side.table_sql, &side.key_sql, &array.sql, &side.eq_sql);
     format!(
@@ -116,14 +119,14 @@ pub fn one_key_changed(side: &Side) -> String {
 }
 
 /// Whether `side` has a row whose key is `$1` (after [`one_key_changed`] wrote none).
-pub fn key_exists(side: &Side) -> String {
+pub fn key_exists(side: &SideShape) -> String {
     let (tbl, key, eq) = (&side.table_sql, &side.key_sql, &side.eq_sql);
     format!("SELECT EXISTS (SELECT FROM {tbl} s WHERE s.{key} {eq} $1)")
 }
 
 /// For a self-association with arrays on both sides: locks, in one ascending pass, every row
 /// that either side's update will touch (two passes could interleave with another writer's).
-pub fn lock_self_association(a: &Association, event: JoinEvent) -> String {
+pub fn lock_self_association(a: &Shape, event: JoinEvent) -> String {
     let side = &a.sides[0];
     let (tbl, key, eq) = (&side.table_sql, &side.key_sql, &side.eq_sql);
     let (c0, c1) = (&a.sides[0].join_column_sql, &a.sides[1].join_column_sql);
@@ -174,8 +177,8 @@ pub fn lock_self_association(a: &Association, event: JoinEvent) -> String {
 /// now, not from the transition table, and the links it wants are compared with the join table
 /// (an INSERT's new rows still lose none).
 /// Where the two arrays of one statement disagree about a link, the first (`a`'s) wins.
-pub fn array_written(a: &Association, i: usize, updated: bool, after_first: bool) -> String {
-    let side: &Side = &a.sides[i];
+pub fn array_written(a: &Shape, i: usize, updated: bool, after_first: bool) -> String {
+    let side: &SideShape = &a.sides[i];
     let array = side.array.as_ref().expect("a side with an array");
     let (j, kc, ic) = (
         &a.join_sql,
@@ -263,7 +266,7 @@ pub fn array_written(a: &Association, i: usize, updated: bool, after_first: bool
 
 /// Each row of side `i` with the array the join table says it should have (`k`, `expected`)
 /// next to the stored one (`actual`): the common part of `check`, `repair` and the backfill.
-pub fn expected_arrays(a: &Association, i: usize) -> String {
+pub fn expected_arrays(a: &Shape, i: usize) -> String {
     let side = &a.sides[i];
     let array = side.array.as_ref().expect("a side with an array");
     let (j, kc, ic) = (
@@ -287,7 +290,7 @@ pub fn expected_arrays(a: &Association, i: usize) -> String {
 /// Whether the row of side `i` whose key is `$1` holds another array than the join table says
 /// (false when the row is gone): the commit-time check of an inserted read-only array. (The
 /// key's equality reaches the grouped join rows of [`expected_arrays`]: one owner's links.)
-pub fn inserted_row_differs(a: &Association, i: usize) -> String {
+pub fn inserted_row_differs(a: &Shape, i: usize) -> String {
     format!(
         "SELECT EXISTS (SELECT FROM ({expected}) e WHERE e.k {eq} $1 AND {DIFFERS})",
         expected = expected_arrays(a, i),
@@ -300,7 +303,7 @@ pub fn inserted_row_differs(a: &Association, i: usize) -> String {
 pub const DIFFERS: &str = "(e.actual OPERATOR(pg_catalog.=) e.expected) IS NOT TRUE";
 
 /// Rewrites the arrays of side `i` that differ from the join table; returns the count.
-pub fn rewrite(a: &Association, i: usize) -> String {
+pub fn rewrite(a: &Shape, i: usize) -> String {
     let side = &a.sides[i];
     let array = side.array.as_ref().expect("a side with an array");
     let (tbl, key, arr, eq) = (&side.table_sql, &side.key_sql, &array.sql, &side.eq_sql);

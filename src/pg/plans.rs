@@ -20,6 +20,7 @@ use pgrx::pg_sys;
 use pgrx::spi::{OwnedPreparedStatement, SpiClient, SpiTupleTable};
 use pgrx::PgOid;
 
+use super::ffi::SetTuplestoreDestReceiverParams;
 use crate::error::Result;
 
 /// More distinct statements than this and the cache starts over (a backend that touches that
@@ -46,18 +47,6 @@ impl Drop for RawPlan {
         // runs it (a running one holds an Rc).
         unsafe { pg_sys::SPI_freeplan(self.0) };
     }
-}
-
-unsafe extern "C" {
-    // executor/tstoreReceiver.h, which pgrx does not bind; it only fills in fields.
-    fn SetTuplestoreDestReceiverParams(
-        receiver: *mut pg_sys::DestReceiver,
-        store: *mut pg_sys::Tuplestorestate,
-        context: pg_sys::MemoryContext,
-        detoast: bool,
-        target: pg_sys::TupleDesc,
-        map_failure_msg: *const std::ffi::c_char,
-    );
 }
 
 type Cache<K, V> = std::thread::LocalKey<RefCell<HashMap<K, Rc<V>>>>;

@@ -14,6 +14,8 @@ use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use pgrx::pg_sys;
 use pgrx::pg_sys::panic::CaughtError;
 
+use super::ffi::rethrow_unguarded;
+
 thread_local! {
     /// The last error raised while a [`keeping_errors`] call was running, copied into the
     /// transaction's memory (an inner call's own memory may be gone when an outer call throws
@@ -21,14 +23,6 @@ thread_local! {
     static LAST: Cell<*mut pg_sys::ErrorData> = const { Cell::new(std::ptr::null_mut()) };
     /// How many [`keeping_errors`] calls are running (a habtm trigger fired by a habtm call).
     static DEPTH: Cell<u32> = const { Cell::new(0) };
-}
-
-unsafe extern "C" {
-    // elog.h. Called without pgrx's guard, which would catch the jump and rebuild the error
-    // without its fields; it copies `edata` into the error stack and never returns (it leaves
-    // by longjmp, not by unwinding: "C", not "C-unwind").
-    #[link_name = "ReThrowError"]
-    fn rethrow_unguarded(edata: *mut pg_sys::ErrorData) -> !;
 }
 
 /// The error context callback: copies the error being raised (errfinish calls it for every

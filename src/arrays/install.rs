@@ -1,66 +1,27 @@
-//! SQL surface §4: `denormalize`, `normalize`, `check`, `repair`, and the triggers they install.
+//! Installing id arrays: `denormalize` (the columns, their backfill, the triggers), `normalize`,
+//! and the triggers each table needs, re-created from the catalog whenever it changes.
 //!
-//! DDL runs with `search_path` pinned (names come quoted and qualified from the catalog);
-//! `check` and `repair` read and write the user's tables as the caller.
-
-use std::rc::Rc;
+//! DDL runs with `search_path` pinned (names come quoted and qualified from the catalog).
 
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 
-use super::config::{self, Association};
-use super::statements;
-use crate::catalog;
-use crate::ddl::check_identifier;
+use crate::catalog::{self, Association, Side, Writes};
 use crate::error::{HabtmError, OrRaise, Result};
-use crate::plans;
-use crate::regclass::RegClass;
+use crate::naming::check_identifier;
+use crate::pg::regclass::RegClass;
+use habtm_sql::arrays as statements;
 
-/// A join table's catalog row, as far as arrays are concerned.
-struct Row {
-    a: pg_sys::Oid,
-    b: pg_sys::Oid,
-    a_key: String,
-    b_key: String,
-    a_relation: String,
-    b_relation: String,
-    a_array: Option<String>,
-    b_array: Option<String>,
-    a_writes: Option<String>,
-    b_writes: Option<String>,
-}
+/// SQL for ` COLLATE schema.name` of the column `a` (a `pg_attribute` row), or `''` when its
+/// type has no collation; needs [`COLLATION_JOINS`].
+const COLLATE_CLAUSE: &str = "CASE WHEN a.attcollation OPERATOR(pg_catalog.<>) 0 THEN
+         ' COLLATE ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(cn.nspname) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(c.collname)
+         ELSE '' END";
 
-fn read_row(client: &SpiClient<'_>, join: pg_sys::Oid, shown: &str) -> Result<Row> {
-    let row = client
-        .select(
-            "SELECT a::pg_catalog.oid, b::pg_catalog.oid, a_key::pg_catalog.text, b_key::pg_catalog.text,
-                    a_relation, b_relation, a_array::pg_catalog.text, b_array::pg_catalog.text,
-                    a_array_writes, b_array_writes
-               FROM habtm.join_tables WHERE join_table OPERATOR(pg_catalog.=) $1",
-            Some(1),
-            &[RegClass(join).into()],
-        )?
-        .first();
-    if row.is_empty() {
-        return Err(HabtmError::NotRegistered {
-            table: shown.to_owned(),
-        });
-    }
-    let text = |i| -> Result<String> { Ok(row.get::<String>(i)?.unwrap_or_default()) };
-    Ok(Row {
-        a: row.get(1)?.unwrap_or_default(),
-        b: row.get(2)?.unwrap_or_default(),
-        a_key: text(3)?,
-        b_key: text(4)?,
-        a_relation: text(5)?,
-        b_relation: text(6)?,
-        a_array: row.get(7)?,
-        b_array: row.get(8)?,
-        a_writes: row.get(9)?,
-        b_writes: row.get(10)?,
-    })
-}
+/// The joins [`COLLATE_CLAUSE`] reads.
+const COLLATION_JOINS: &str = "LEFT JOIN pg_catalog.pg_collation c ON c.oid OPERATOR(pg_catalog.=) a.attcollation
+               LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid OPERATOR(pg_catalog.=) c.collnamespace";
 
 /// The type and collation an array of `key`'s values needs: `(array type, collate clause)`.
 fn array_type_for(
@@ -76,8 +37,7 @@ fn array_type_for(
                    JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
                    {}
                   WHERE a.attrelid OPERATOR(pg_catalog.=) $1 AND a.attname OPERATOR(pg_catalog.=) $2::pg_catalog.name",
-                config::COLLATE_CLAUSE,
-                config::COLLATION_JOINS
+                COLLATE_CLAUSE, COLLATION_JOINS
             ),
             Some(1),
             &[RegClass(table).into(), key.into()],
@@ -179,7 +139,7 @@ const TRIGGER_NAMES: [&str; 10] = [
 /// What a table needs: the join-table triggers, and as a side the lock trigger (when it is a side
 /// of any association with arrays) and the array triggers (when it holds arrays).
 fn reconcile_triggers(client: &mut SpiClient<'_>, table: pg_sys::Oid) -> Result<()> {
-    let shown = config::qualified_name_of(client, table)?;
+    let shown = catalog::qualified_name_of(client, table)?;
     let existing = client
         .select(
             "SELECT tgname::pg_catalog.text FROM pg_catalog.pg_trigger
@@ -200,7 +160,7 @@ fn reconcile_triggers(client: &mut SpiClient<'_>, table: pg_sys::Oid) -> Result<
             &[],
         )?;
     }
-    if config::load(client, table)?.is_some() {
+    if catalog::load(client, table)?.is_some_and(|a| a.has_arrays()) {
         for sql in [
             "CREATE TRIGGER habtm_join_lock BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {t}
                  FOR EACH STATEMENT EXECUTE FUNCTION habtm.join_lock()",
@@ -225,23 +185,26 @@ fn reconcile_triggers(client: &mut SpiClient<'_>, table: pg_sys::Oid) -> Result<
     let mut read_only: Vec<String> = Vec::new();
     let mut canonical_keys: Vec<String> = Vec::new();
     let mut writable = false;
-    for join in config::side_joins(client, table)? {
-        let Some(a) = config::load(client, join)? else {
+    for join in catalog::joins_with_arrays_of(client, table)? {
+        let Some(a) = catalog::load(client, join)?.filter(|a| a.has_arrays()) else {
             continue;
         };
-        for s in a.sides.iter().filter(|s| s.table == table) {
-            watched.push(s.key_sql.clone());
+        for (s, sql) in a.sides.iter().zip(&a.shape.sides) {
+            if s.table != table {
+                continue;
+            }
+            watched.push(sql.key_sql.clone());
             if a.self_association() {
                 // a key update renames the row's own id in its arrays (side_canonical)
-                canonical_keys.push(s.key_sql.clone());
+                canonical_keys.push(sql.key_sql.clone());
             }
-            if let Some(arr) = &s.array {
-                arrays.push(arr.sql.clone());
-                if arr.writes == config::Writes::Links {
-                    watched.push(arr.sql.clone());
+            if let (Some(arr), Some(arr_sql)) = (&s.array, &sql.array) {
+                arrays.push(arr_sql.sql.clone());
+                if arr.writes == Writes::Links {
+                    watched.push(arr_sql.sql.clone());
                     writable = true;
                 } else {
-                    read_only.push(arr.sql.clone());
+                    read_only.push(arr_sql.sql.clone());
                 }
             }
         }
@@ -313,7 +276,7 @@ fn reconcile_triggers(client: &mut SpiClient<'_>, table: pg_sys::Oid) -> Result<
 }
 
 /// Re-creates the triggers of a join table and its two tables after a catalog change.
-pub fn reconcile_association(
+pub fn reinstall(
     client: &mut SpiClient<'_>,
     join: pg_sys::Oid,
     a: pg_sys::Oid,
@@ -334,7 +297,7 @@ pub fn reconcile_association(
 #[pg_extern(volatile)]
 #[search_path(pg_catalog, pg_temp)]
 fn reinstall_triggers(table: Option<RegClass>) {
-    crate::pg_error::keeping_errors(move || {
+    crate::pg::errors::keeping_errors(move || {
         let run = || -> Result<()> {
             let table = crate::error::required("habtm.reinstall_triggers", "table", table)?;
             Spi::connect_mut(|client| reconcile_triggers(client, table.0))
@@ -357,37 +320,39 @@ fn denormalize(
     b_array: default!(Option<&str>, "NULL"),
     writes: default!(Option<&str>, "'reject'"),
 ) {
-    crate::pg_error::keeping_errors(move || {
+    crate::pg::errors::keeping_errors(move || {
         let run = || -> Result<()> {
             let join = crate::error::required("habtm.denormalize", "join_table", join_table)?.0;
             let writes = crate::error::required("habtm.denormalize", "writes", writes)?;
-            let writes = config::Writes::parse(writes).ok_or_else(|| HabtmError::BadWrites {
+            let writes = Writes::parse(writes).ok_or_else(|| HabtmError::BadWrites {
                 given: writes.to_owned(),
             })?;
             Spi::connect_mut(|client| {
                 catalog::lock(client)?;
                 let shown = RegClass(join).shown();
-                let row = read_row(client, join, &shown)?;
+                let row = registered(client, join, &shown)?;
+                let [sa, sb] = &row.sides;
+                let (had_a, had_b) = (array_name(sa), array_name(sb));
                 // Both omitted: both sides, Rails' names. Otherwise the sides named.
                 let (want_a, want_b) = match (a_array, b_array) {
                     // both sides: the arrays they have, or Rails' names
                     (None, None) => (
                         Some(
-                            row.a_array
+                            had_a
                                 .clone()
-                                .unwrap_or_else(|| default_array_name(&row.a_relation)),
+                                .unwrap_or_else(|| default_array_name(&sa.relation)),
                         ),
                         Some(
-                            row.b_array
+                            had_b
                                 .clone()
-                                .unwrap_or_else(|| default_array_name(&row.b_relation)),
+                                .unwrap_or_else(|| default_array_name(&sb.relation)),
                         ),
                     ),
                     (a, b) => (a.map(str::to_owned), b.map(str::to_owned)),
                 };
                 for (argument, wanted, existing, table) in [
-                    ("a_array", &want_a, &row.a_array, row.a),
-                    ("b_array", &want_b, &row.b_array, row.b),
+                    ("a_array", &want_a, &had_a, sa.table),
+                    ("b_array", &want_b, &had_b, sb.table),
                 ] {
                     if let Some(name) = wanted {
                         check_identifier(argument, name)?;
@@ -402,7 +367,7 @@ fn denormalize(
                         }
                     }
                 }
-                if row.a == row.b && want_a.is_some() && want_a == want_b {
+                if sa.table == sb.table && want_a.is_some() && want_a == want_b {
                     return Err(HabtmError::SameColumnNames {
                         column: want_a.unwrap_or_default(),
                         self_association: true,
@@ -410,54 +375,42 @@ fn denormalize(
                 }
                 // No writer may slip between the backfill and the triggers, and none can deadlock
                 // with this call (catalog::lock_tables).
-                catalog::lock_tables(client, &[join, row.a, row.b])?;
-                let a_final = want_a.clone().or(row.a_array.clone());
-                let b_final = want_b.clone().or(row.b_array.clone());
+                catalog::lock_tables(client, &[join, sa.table, sb.table])?;
+                let a_final = want_a.clone().or(had_a.clone());
+                let b_final = want_b.clone().or(had_b.clone());
                 // the sides named take `writes`; the others keep theirs
                 let mode = |wanted: &Option<String>, had: &Option<String>| match wanted {
                     Some(_) => Some(writes.as_str().to_owned()),
                     None => had.clone(),
                 };
                 let (a_writes, b_writes) =
-                    (mode(&want_a, &row.a_writes), mode(&want_b, &row.b_writes));
+                    (mode(&want_a, &writes_of(sa)), mode(&want_b, &writes_of(sb)));
                 if let Some(name) = &want_a {
-                    prepare_column(client, row.a, name, row.b, &row.b_key)?;
+                    prepare_column(client, sa.table, name, sb.table, &sb.key)?;
                 }
                 if let Some(name) = &want_b {
-                    prepare_column(client, row.b, name, row.a, &row.a_key)?;
+                    prepare_column(client, sb.table, name, sa.table, &sa.key)?;
                 }
-                client.update(
-                "UPDATE habtm.join_tables SET a_array = $2::pg_catalog.name, b_array = $3::pg_catalog.name,
-                        a_array_writes = $4, b_array_writes = $5
-                  WHERE join_table OPERATOR(pg_catalog.=) $1",
-                None,
-                &[
-                    RegClass(join).into(),
-                    a_final.into(),
-                    b_final.into(),
-                    a_writes.into(),
-                    b_writes.into(),
-                ],
-            )?;
+                catalog::set_arrays(client, join, [a_final, b_final], [a_writes, b_writes])?;
                 // Backfill in one pass per side, before the triggers exist.
-                let a = config::load(client, join)?.expect("the row just written");
+                let a = catalog::load(client, join)?.expect("the row just written");
                 for (i, wanted) in [(0, &want_a), (1, &want_b)] {
                     if wanted.is_some() {
                         let _quiet = super::triggers::quiet_table(a.sides[i].table);
-                        client.update(&statements::rewrite(&a, i), None, &[])?;
-                        let s = &a.sides[i];
+                        client.update(&statements::rewrite(&a.shape, i), None, &[])?;
+                        let s = &a.shape.sides[i];
                         client.update(
                             &format!(
                                 "ALTER TABLE {} ALTER COLUMN {} SET NOT NULL",
                                 s.table_sql,
-                                s.array.as_ref().unwrap().sql
+                                s.array.as_ref().expect("the array just named").sql
                             ),
                             None,
                             &[],
                         )?;
                     }
                 }
-                reconcile_association(client, join, row.a, row.b)
+                reinstall(client, join, sa.table, sb.table)
             })
         };
         run().or_raise()
@@ -468,7 +421,7 @@ fn denormalize(
 #[pg_extern(volatile)]
 #[search_path(pg_catalog, pg_temp)]
 fn normalize(join_table: Option<RegClass>, drop_columns: default!(Option<bool>, false)) {
-    crate::pg_error::keeping_errors(move || {
+    crate::pg::errors::keeping_errors(move || {
         let run = || -> Result<()> {
             let join = crate::error::required("habtm.normalize", "join_table", join_table)?.0;
             let drop_columns =
@@ -476,18 +429,14 @@ fn normalize(join_table: Option<RegClass>, drop_columns: default!(Option<bool>, 
             Spi::connect_mut(|client| {
                 catalog::lock(client)?;
                 let shown = RegClass(join).shown();
-                let row = read_row(client, join, &shown)?;
-                catalog::lock_tables(client, &[join, row.a, row.b])?;
-                let before = config::load(client, join)?;
-                client.update(
-                    "UPDATE habtm.join_tables SET a_array = NULL, b_array = NULL
-                  WHERE join_table OPERATOR(pg_catalog.=) $1",
-                    None,
-                    &[RegClass(join).into()],
-                )?;
-                reconcile_association(client, join, row.a, row.b)?;
+                let row = registered(client, join, &shown)?;
+                let [sa, sb] = &row.sides;
+                catalog::lock_tables(client, &[join, sa.table, sb.table])?;
+                let before = catalog::load(client, join)?;
+                catalog::clear_arrays(client, join)?;
+                reinstall(client, join, sa.table, sb.table)?;
                 if let (true, Some(a)) = (drop_columns, before) {
-                    for s in &a.sides {
+                    for s in &a.shape.sides {
                         if let Some(arr) = &s.array {
                             client.update(
                                 &format!("ALTER TABLE {} DROP COLUMN {}", s.table_sql, arr.sql),
@@ -504,183 +453,19 @@ fn normalize(join_table: Option<RegClass>, drop_columns: default!(Option<bool>, 
     })
 }
 
-/// The associations to look at: one join table (which must be registered) or all with arrays.
-fn selected(client: &mut SpiClient<'_>, join_table: Option<RegClass>) -> Result<Vec<Association>> {
-    let joins: Vec<pg_sys::Oid> = match join_table {
-        Some(j) => {
-            let shown = j.shown();
-            read_row(client, j.0, &shown)?;
-            vec![j.0]
-        }
-        None => client
-            .select(
-                "SELECT join_table::pg_catalog.oid FROM habtm.join_tables
-                  WHERE a_array IS NOT NULL OR b_array IS NOT NULL ORDER BY join_table::pg_catalog.text",
-                None,
-                &[],
-            )?
-            .map(|r| r.get::<pg_sys::Oid>(1))
-            .collect::<std::result::Result<Vec<_>, _>>()?
-            .into_iter()
-            .flatten()
-            .collect(),
-    };
-    let mut out = Vec::new();
-    for j in joins {
-        if let Some(a) = config::load(client, j)? {
-            out.push(a);
-        }
-    }
-    Ok(out)
-}
-
-/// Runs `f` as `owner` in a security-restricted operation, as VACUUM and REFRESH MATERIALIZED
-/// VIEW run a table's code as its owner: `check` and `repair` read and write each id array as
-/// the owner of its table, so that a trigger, operator or policy of another role's table never
-/// runs with the caller's rights (a superuser's `repair()` of every table, say).
-fn as_owner<R>(owner: pg_sys::Oid, f: impl FnOnce() -> Result<R>) -> Result<R> {
-    struct Restore(pg_sys::Oid, i32);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            // SAFETY: puts back the user and context saved below (an error that aborts the
-            // transaction restores them too).
-            unsafe { pg_sys::SetUserIdAndSecContext(self.0, self.1) };
-        }
-    }
-    let (mut user, mut context) = (pg_sys::InvalidOid, 0);
-    // SAFETY: reads the current user and security context into the two locals.
-    unsafe { pg_sys::GetUserIdAndSecContext(&mut user, &mut context) };
-    let _restore = Restore(user, context);
-    let restricted =
-        (pg_sys::SECURITY_RESTRICTED_OPERATION | pg_sys::SECURITY_LOCAL_USERID_CHANGE) as i32;
-    // SAFETY: the owner is a role that exists (it owns a table); the caller is a member of it.
-    unsafe { pg_sys::SetUserIdAndSecContext(owner, context | restricted) };
-    f()
-}
-
-/// The id arrays `check` and `repair` act on, each with the role to act as: of one join table
-/// (the caller must be a member of each array's table owner: 42501 otherwise), or of every join
-/// table, skipping arrays on tables the caller does not own (as a database-wide VACUUM does).
-fn arrays_to_visit(
-    client: &mut SpiClient<'_>,
-    join_table: Option<RegClass>,
-) -> Result<Vec<(Rc<Association>, usize, pg_sys::Oid)>> {
-    let mut out = Vec::new();
-    for a in selected(client, join_table)? {
-        let a = Rc::new(a);
-        for i in 0..2 {
-            if a.sides[i].array.is_none() {
-                continue;
-            }
-            match catalog::owner_to_act_as(client, a.sides[i].table)? {
-                Some(owner) => out.push((Rc::clone(&a), i, owner)),
-                None if join_table.is_some() => {
-                    return Err(HabtmError::NotOwner {
-                        table: RegClass(a.sides[i].table).shown(),
-                    })
-                }
-                None => {}
-            }
-        }
-    }
-    Ok(out)
-}
-
-type CheckRow = (
-    RegClass,
-    RegClass,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-);
-
-/// `habtm.check(join_table)`: every array that differs from the join table, and how.
-#[allow(clippy::type_complexity)] // pgrx reads the column names from this very signature
-#[pg_extern(stable)]
-fn check(
-    join_table: default!(Option<RegClass>, "NULL"),
-) -> TableIterator<
-    'static,
-    (
-        name!(joined_by, RegClass),
-        name!(table_name, RegClass),
-        name!(key, String),
-        name!(array_column, String),
-        name!(problem, String),
-        name!(expected, Option<String>),
-        name!(actual, Option<String>),
-    ),
-> {
-    crate::pg_error::keeping_errors(move || {
-        let run = || -> Result<Vec<CheckRow>> {
-            Spi::connect_mut(|client| {
-                let mut out = Vec::new();
-                for (a, i, owner) in arrays_to_visit(client, join_table)? {
-                    let Some(arr) = &a.sides[i].array else {
-                        continue;
-                    };
-                    let sql = format!(
-                    "SELECT e.k::pg_catalog.text,
-                            CASE WHEN e.actual IS NULL THEN 'NULL array'
-                                 WHEN pg_catalog.array_position(e.actual, NULL) IS NOT NULL THEN 'NULL element'
-                                 WHEN habtm.array_canonical(e.actual) OPERATOR(pg_catalog.=) e.expected
-                                      THEN 'not sorted or duplicated ids'
-                                 WHEN e.expected OPERATOR(pg_catalog.@>) e.actual THEN 'missing ids'
-                                 WHEN e.actual OPERATOR(pg_catalog.@>) e.expected THEN 'ids not in the join table'
-                                 ELSE 'wrong ids' END,
-                            e.expected::pg_catalog.text, e.actual::pg_catalog.text
-                       FROM ({}) e
-                      WHERE {}
-                      ORDER BY e.k",
-                    statements::expected_arrays(&a, i),
-                    statements::DIFFERS
-                );
-                    as_owner(owner, || {
-                        for row in client.select(&sql, None, &[])? {
-                            out.push((
-                                RegClass(a.join),
-                                RegClass(a.sides[i].table),
-                                row.get::<String>(1)?.unwrap_or_default(),
-                                arr.name.clone(),
-                                row.get::<String>(2)?.unwrap_or_default(),
-                                row.get::<String>(3)?,
-                                row.get::<String>(4)?,
-                            ));
-                        }
-                        Ok(())
-                    })?;
-                }
-                Ok(out)
-            })
-        };
-        TableIterator::new(run().or_raise())
+/// The association of `join` (shown as `shown`), which must be registered.
+fn registered(client: &mut SpiClient<'_>, join: pg_sys::Oid, shown: &str) -> Result<Association> {
+    catalog::load(client, join)?.ok_or_else(|| HabtmError::NotRegistered {
+        table: shown.to_owned(),
     })
 }
 
-/// `habtm.repair(join_table)`: rewrites the arrays `check` reports; returns how many.
-#[pg_extern(volatile)]
-fn repair(join_table: default!(Option<RegClass>, "NULL")) -> i64 {
-    crate::pg_error::keeping_errors(move || {
-        let run = || -> Result<i64> {
-            Spi::connect_mut(|client| {
-                let mut total = 0;
-                for (a, i, owner) in arrays_to_visit(client, join_table)? {
-                    super::lock_association(&a, true);
-                    let sql = statements::rewrite(&a, i);
-                    total += as_owner(owner, || {
-                        super::triggers::check_side_security(&a.sides[i])?;
-                        let _quiet = super::triggers::quiet_table(a.sides[i].table);
-                        Ok(plans::run(client, &sql, &[], true)?
-                            .first()
-                            .get::<i64>(1)?
-                            .unwrap_or(0))
-                    })?;
-                }
-                Ok(total)
-            })
-        };
-        run().or_raise()
-    })
+/// The name of the id array `side` keeps, if any.
+fn array_name(side: &Side) -> Option<String> {
+    side.array.as_ref().map(|c| c.name.clone())
+}
+
+/// Its write mode, as the catalog spells it.
+fn writes_of(side: &Side) -> Option<String> {
+    side.array.as_ref().map(|c| c.writes.as_str().to_owned())
 }

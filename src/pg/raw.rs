@@ -146,7 +146,7 @@ pgrx::impl_sql_translatable!(ResultType<Element>, arg_only = "anyelement");
 pgrx::impl_sql_translatable!(ResultType<Array>, arg_only = "anyarray");
 
 /// The result of a set-returning function whose rows were written straight into its result set
-/// ([`crate::plans::into_result_set`], materialize mode): nothing is left to return per call.
+/// ([`crate::pg::plans::into_result_set`], materialize mode): nothing is left to return per call.
 pub struct Materialized<K: Kind>(PhantomData<K>);
 
 impl<K: Kind> Materialized<K> {

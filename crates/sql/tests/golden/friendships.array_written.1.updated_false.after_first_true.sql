@@ -1,0 +1,25 @@
+WITH want AS (
+                 SELECT n.id AS k, u.id FROM public.people n
+                 CROSS JOIN LATERAL pg_catalog.unnest(n.person_ids) AS u(id)
+                  WHERE n.id OPERATOR(pg_catalog.=) ANY (SELECT w.id FROM habtm_new w)),
+gone AS (SELECT w.k, w.id FROM want w WHERE false),
+             missing AS (
+                 SELECT w.k, w.id FROM want w
+                  WHERE NOT EXISTS (SELECT FROM public.friendships j WHERE j.friend_id OPERATOR(pg_catalog.=) w.k AND j.person_id OPERATOR(pg_catalog.=) w.id)),
+             del AS (SELECT 1 FROM gone),
+ins AS (
+             INSERT INTO public.friendships (friend_id, person_id) SELECT m.k, m.id FROM missing m ORDER BY m.k, m.id
+             RETURNING 1),
+delta AS (
+                 SELECT x.k, CAST(pg_catalog.array_agg(x.v) FILTER (WHERE x.old) AS pg_catalog._int4) AS rem,
+                        CAST(pg_catalog.array_agg(x.v) FILTER (WHERE NOT x.old) AS pg_catalog._int4) AS add
+                   FROM (SELECT g.id AS k, g.k AS v, true AS old FROM gone g
+                         UNION ALL
+                         SELECT m.id, m.k, false FROM missing m) x
+                  GROUP BY x.k),
+locked AS (
+             SELECT d.k, d.rem, d.add FROM delta d JOIN public.people s ON s.id OPERATOR(pg_catalog.=) d.k
+              ORDER BY d.k FOR NO KEY UPDATE OF s),
+         done AS (
+             UPDATE public.people s SET friend_ids = habtm.array_apply(s.friend_ids, l.rem, l.add)
+               FROM locked l WHERE s.id OPERATOR(pg_catalog.=) l.k RETURNING 1) SELECT (SELECT pg_catalog.count(*) FROM gone), (SELECT pg_catalog.count(*) FROM del), (SELECT pg_catalog.count(*) FROM missing), (SELECT pg_catalog.count(*) FROM ins), (SELECT pg_catalog.count(*) FROM locked), (SELECT pg_catalog.count(*) FROM done)

@@ -1,0 +1,1 @@
+SELECT EXISTS (SELECT FROM public.groups s WHERE s."group id" OPERATOR(pg_catalog.=) $1)
