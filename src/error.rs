@@ -585,6 +585,258 @@ fn quote_literal(s: &str) -> String {
 mod tests {
     use super::*;
 
+    /// One value of every variant, with every branch of a conditional SQLSTATE, message, detail
+    /// or hint; fields as habtm's callers fill them, with a quote where a field is quoted.
+    fn every_error() -> Vec<HabtmError> {
+        use HabtmError::*;
+        let s = |s: &str| s.to_owned();
+        let blocking = |nulls, orphans, duplicate_pairs| BlockingRows {
+            table: s("users_roles"),
+            nulls,
+            orphans,
+            duplicate_pairs,
+        };
+        vec![
+            InvalidName {
+                function: "habtm.foreign_key",
+                argument: "table",
+                error: habtm_naming::NameError::NoTablePart(s("it's.")),
+            },
+            NullArgument {
+                function: "habtm.create_join_table",
+                argument: "a",
+            },
+            NoSuchRelation {
+                argument: "a",
+                oid: 12345,
+            },
+            NotATable {
+                argument: "a",
+                relation: s("user_view"),
+                kind: "a view",
+            },
+            Partitioned {
+                argument: "b",
+                relation: s("events"),
+            },
+            NoSingleKey {
+                argument: "a",
+                relation: s("logs"),
+                key_columns: vec![],
+            },
+            NoSingleKey {
+                argument: "a",
+                relation: s("memberships"),
+                key_columns: vec![s("org_id"), s("user_id")],
+            },
+            TemporaryTable {
+                argument: "a",
+                relation: s("pg_temp_3.scratch"),
+            },
+            NameTooLong {
+                argument: "table_name",
+                name: "x".repeat(64),
+            },
+            EmptyName {
+                argument: "a_column",
+            },
+            NoSuchSchema {
+                argument: "table_name",
+                schema: s("it's"),
+            },
+            SameColumnNames {
+                column: s("user_id"),
+                self_association: true,
+            },
+            SameColumnNames {
+                column: s("user_id"),
+                self_association: false,
+            },
+            SameRelationNames {
+                relation: s("users"),
+            },
+            TableExists {
+                table: s("roles_users"),
+                registered: true,
+            },
+            TableExists {
+                table: s("roles_users"),
+                registered: false,
+            },
+            RelationTaken {
+                owner: s("users"),
+                relation: s("roles"),
+            },
+            NotRegistered { table: s("roles") },
+            AlreadyRegistered {
+                table: s("roles_users"),
+            },
+            SidesUnknown {
+                table: s("roles_users"),
+            },
+            NoSuchColumn {
+                argument: "a_column",
+                table: s("roles_users"),
+                column: s("it's"),
+            },
+            blocking(1, 2, 3),
+            blocking(1, 0, 3),
+            blocking(1, 0, 0),
+            UnknownRelation {
+                owner: s("users"),
+                relation: s("rolez"),
+                existing: Some(s("roles, groups")),
+            },
+            UnknownRelation {
+                owner: s("users"),
+                relation: s("roles"),
+                existing: None,
+            },
+            WrongKeyType {
+                argument: "id",
+                given: s("text"),
+                key: s("bigint"),
+                table: s("users"),
+            },
+            WrongResultType {
+                given: s("users"),
+                wanted: s("roles"),
+                what: "rows",
+                table: s("roles"),
+            },
+            NotAnArray {
+                argument: "targets",
+                given: s("bigint"),
+            },
+            MissingRow {
+                table: s("users"),
+                id: s("it's"),
+                writing: true,
+            },
+            MissingRow {
+                table: s("users"),
+                id: s("42"),
+                writing: false,
+            },
+            NotAssociated {
+                target: s("roles"),
+                target_id: s("7"),
+                owner: s("users"),
+                owner_id: s("42"),
+            },
+            BadJson {
+                argument: "attributes",
+                reason: s("must be a JSON object of column names and values"),
+            },
+            UnknownColumn {
+                table: s("roles"),
+                column: s("it's"),
+            },
+            TooDeep {
+                depth: 101,
+                limit: 100,
+            },
+            UnknownOperator {
+                operator: s("regexp"),
+            },
+            NoComparison {
+                type_name: s("json"),
+                comparison: "<",
+            },
+            Unorderable {
+                type_name: s("point"),
+            },
+            BadIdArray {
+                what: s("role_ids"),
+                reason: "contains NULL",
+            },
+            BadIdArray {
+                what: s("targets"),
+                reason: "is multidimensional",
+            },
+            ArrayColumnType {
+                table: s("users"),
+                column: s("role_ids"),
+                given: s("text[]"),
+                wanted: s("bigint[]"),
+            },
+            AlreadyDenormalized {
+                table: s("users"),
+                column: s("role_ids"),
+                existing: s("roles_ids"),
+            },
+            NotOwner { table: s("users") },
+            BadWrites { given: s("it's") },
+            ReadOnlyArray {
+                column: s("role_ids"),
+                array: s("users.role_ids"),
+                inserting: true,
+            },
+            ReadOnlyArray {
+                column: s("role_ids"),
+                array: s("users.role_ids"),
+                inserting: false,
+            },
+            RowSecurity {
+                table: s("users"),
+                array: s("users.role_ids"),
+            },
+            RowsSkipped {
+                action: s("update users.role_ids"),
+                expected: 3,
+                done: 2,
+            },
+            Spi(SpiError::InvalidPosition),
+        ]
+    }
+
+    /// The five characters of a SQLSTATE (PostgreSQL packs them six bits each).
+    fn sqlstate_text(code: PgSqlErrorCode) -> String {
+        let packed = code as isize;
+        (0..5)
+            .map(|i| char::from(b'0' + ((packed >> (6 * i)) & 0x3F) as u8))
+            .collect()
+    }
+
+    /// Every error a user can see, as `src/error_messages.golden` lists them.
+    fn listing() -> String {
+        let mut out = String::new();
+        for e in every_error() {
+            let code = e.sqlstate();
+            let variant = format!("{e:?}");
+            let variant = variant.split([' ', '(']).next().unwrap_or_default();
+            out += &format!("{variant}\n");
+            out += &format!("  sqlstate  {} {code:?}\n", sqlstate_text(code));
+            out += &format!("  function  {}\n", e.function());
+            out += &format!("  message   {}\n", e.message());
+            if let Some(detail) = e.detail() {
+                out += &format!("  detail    {detail}\n");
+            }
+            if let Some(hint) = e.hint() {
+                out += &format!("  hint      {hint}\n");
+            }
+            out += "\n";
+        }
+        out
+    }
+
+    /// The golden listing of every error: a change of any SQLSTATE, message, detail or hint shows
+    /// here as a diff. After a deliberate change, regenerate the file with
+    /// `HABTM_BLESS=1 cargo test -p habtm --lib error::tests` and read the diff.
+    #[test]
+    fn every_error_matches_the_golden_listing() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/error_messages.golden");
+        let listing = listing();
+        if std::env::var_os("HABTM_BLESS").is_some() {
+            std::fs::write(path, &listing).expect("write the golden listing");
+        }
+        let golden = std::fs::read_to_string(path).expect("read the golden listing");
+        assert!(
+            listing == golden,
+            "the errors differ from {path}; with HABTM_BLESS=1 the test rewrites it"
+        );
+    }
+
     #[test]
     fn messages_quote_the_name() {
         let e = HabtmError::InvalidName {
