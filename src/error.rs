@@ -2,6 +2,8 @@
 //!
 //! Every user-facing failure is a [`HabtmError`], raised with [`HabtmError::raise`] under the
 //! SQLSTATE chosen here. (A bare `Err` returned to pgrx would become 22000, a panic XX000.)
+//! Each variant's SQLSTATE, message, detail and hint are written together, in one arm of
+//! `describe`; `error_messages.golden` lists every one of them, checked by a test.
 //! Messages follow PostgreSQL's style: lower case, no final period; detail and hint are sentences.
 //! Errors PostgreSQL raises itself (permissions, foreign keys) pass through unchanged.
 
@@ -191,347 +193,416 @@ impl From<SpiError> for HabtmError {
 
 pub type Result<T> = std::result::Result<T, HabtmError>;
 
+/// What PostgreSQL reports for an error: its SQLSTATE and message, and a detail and a hint when
+/// there is more to say.
+#[derive(Debug)]
+struct Description {
+    sqlstate: PgSqlErrorCode,
+    message: String,
+    detail: Option<String>,
+    hint: Option<String>,
+}
+
+impl Description {
+    fn new(sqlstate: PgSqlErrorCode, message: impl Into<String>) -> Self {
+        Description {
+            sqlstate,
+            message: message.into(),
+            detail: None,
+            hint: None,
+        }
+    }
+
+    fn detail(self, detail: impl Into<String>) -> Self {
+        Description {
+            detail: Some(detail.into()),
+            ..self
+        }
+    }
+
+    fn hint(self, hint: impl Into<String>) -> Self {
+        Description {
+            hint: Some(hint.into()),
+            ..self
+        }
+    }
+}
+
 impl HabtmError {
-    fn sqlstate(&self) -> PgSqlErrorCode {
+    /// Each variant's whole report, in the order of the enum: SQLSTATE, message, detail, hint.
+    fn describe(&self) -> Description {
+        use HabtmError::*;
         use PgSqlErrorCode::*;
         match self {
-            HabtmError::InvalidName { .. } => ERRCODE_INVALID_PARAMETER_VALUE,
-            HabtmError::NullArgument { .. } => ERRCODE_NULL_VALUE_NOT_ALLOWED,
-            HabtmError::NoSuchRelation { .. } => ERRCODE_UNDEFINED_TABLE,
-            HabtmError::NotATable { .. } => ERRCODE_WRONG_OBJECT_TYPE,
-            HabtmError::NoSingleKey { .. } => ERRCODE_INVALID_COLUMN_REFERENCE,
-            HabtmError::Partitioned { .. } => ERRCODE_FEATURE_NOT_SUPPORTED,
-            HabtmError::TemporaryTable { .. } => ERRCODE_FEATURE_NOT_SUPPORTED,
-            HabtmError::NameTooLong { .. } => ERRCODE_NAME_TOO_LONG,
-            HabtmError::EmptyName { .. } => ERRCODE_INVALID_NAME,
-            HabtmError::NoSuchSchema { .. } => ERRCODE_INVALID_SCHEMA_NAME,
-            HabtmError::SameColumnNames { .. } => ERRCODE_DUPLICATE_COLUMN,
-            HabtmError::SameRelationNames { .. } => ERRCODE_INVALID_PARAMETER_VALUE,
-            HabtmError::TableExists { .. } => ERRCODE_DUPLICATE_TABLE,
-            HabtmError::RelationTaken { .. } | HabtmError::AlreadyRegistered { .. } => {
-                ERRCODE_DUPLICATE_OBJECT
+            InvalidName {
+                argument,
+                error: habtm_naming::NameError::NoTablePart(name),
+                ..
+            } => Description::new(
+                ERRCODE_INVALID_PARAMETER_VALUE,
+                format!("{argument} {} has no table part", quote_literal(name)),
+            )
+            .detail(
+                "Rails takes the text after the last \".\" (trailing dots ignored) as the table \
+                 name, and there is none.",
+            ),
+            NullArgument { argument, .. } => Description::new(
+                ERRCODE_NULL_VALUE_NOT_ALLOWED,
+                format!("{argument} must not be NULL"),
+            ),
+            NoSuchRelation { argument, oid } => Description::new(
+                ERRCODE_UNDEFINED_TABLE,
+                format!("relation with OID {oid}, passed as {argument}, does not exist"),
+            ),
+            NotATable {
+                argument,
+                relation,
+                kind,
+            } => Description::new(
+                ERRCODE_WRONG_OBJECT_TYPE,
+                format!("{relation}, passed as {argument}, is {kind}, not a table"),
+            ),
+            Partitioned { argument, relation } => Description::new(
+                ERRCODE_FEATURE_NOT_SUPPORTED,
+                format!("{relation}, passed as {argument}, is partitioned or a partition"),
+            )
+            .detail(
+                "A statement that names a partition bypasses the statement-level triggers of its \
+                 parent, so habtm could not keep the association exact.",
+            ),
+            NoSingleKey {
+                argument,
+                relation,
+                key_columns,
+            } => match key_columns.as_slice() {
+                [] => Description::new(
+                    ERRCODE_INVALID_COLUMN_REFERENCE,
+                    format!("table {relation}, passed as {argument}, has no primary key"),
+                ),
+                columns => Description::new(
+                    ERRCODE_INVALID_COLUMN_REFERENCE,
+                    format!("table {relation}, passed as {argument}, has a composite primary key"),
+                )
+                .detail(format!(
+                    "Its primary key is ({}); a join table references a single-column key.",
+                    columns.join(", ")
+                )),
             }
-            HabtmError::NotRegistered { .. } => ERRCODE_UNDEFINED_OBJECT,
-            HabtmError::SidesUnknown { .. } => ERRCODE_INVALID_PARAMETER_VALUE,
-            HabtmError::NoSuchColumn { .. } => ERRCODE_UNDEFINED_COLUMN,
-            HabtmError::BlockingRows {
+            .hint("Add a single-column primary key to the table."),
+            TemporaryTable { argument, relation } => Description::new(
+                ERRCODE_FEATURE_NOT_SUPPORTED,
+                format!("{relation}, passed as {argument}, is a temporary table"),
+            )
+            .detail(
+                "habtm's catalog outlives sessions, and a temporary table vanishes at the end of \
+                 its session without a trace in it.",
+            ),
+            NameTooLong { argument, name } => Description::new(
+                ERRCODE_NAME_TOO_LONG,
+                format!("{argument} {} is longer than 63 bytes", quote_literal(name)),
+            )
+            .hint(
+                "PostgreSQL would truncate it; pass a shorter name (table_name, a_column or \
+                 b_column).",
+            ),
+            EmptyName { argument } => Description::new(
+                ERRCODE_INVALID_NAME,
+                format!("{argument} must not be empty"),
+            ),
+            NoSuchSchema { argument, schema } => Description::new(
+                ERRCODE_INVALID_SCHEMA_NAME,
+                format!(
+                    "schema {} of {argument} does not exist",
+                    quote_literal(schema)
+                ),
+            ),
+            SameColumnNames {
+                column,
+                self_association,
+            } => Description::new(
+                ERRCODE_DUPLICATE_COLUMN,
+                format!(
+                    "both columns of the join table would be named {}",
+                    quote_literal(column)
+                ),
+            )
+            .hint(if *self_association {
+                "A self-association needs two column names and two relation names, for example: \
+                 a_column => 'user_id', b_column => 'friend_id', a_relation => 'friends', \
+                 b_relation => 'friend_of'."
+            } else {
+                "Pass a_column and b_column with two different names."
+            }),
+            SameRelationNames { relation } => Description::new(
+                ERRCODE_INVALID_PARAMETER_VALUE,
+                format!(
+                    "both directions of the self-association would be named {}",
+                    quote_literal(relation)
+                ),
+            )
+            .hint("Pass a_relation and b_relation with two different names."),
+            TableExists { table, registered } => Description::new(
+                ERRCODE_DUPLICATE_TABLE,
+                format!("relation {table} already exists"),
+            )
+            .hint(if *registered {
+                "Pass if_not_exists => true to reuse it."
+            } else {
+                "Pass another table_name, or register the existing table with habtm.adopt."
+            }),
+            RelationTaken { owner, relation } => Description::new(
+                ERRCODE_DUPLICATE_OBJECT,
+                format!(
+                    "{owner} already has an association named {}",
+                    quote_literal(relation)
+                ),
+            )
+            .hint("Pass a_relation or b_relation to name this association differently."),
+            NotRegistered { table } => Description::new(
+                ERRCODE_UNDEFINED_OBJECT,
+                format!("{table} is not a habtm join table"),
+            )
+            .hint(
+                "habtm.associations lists the registered join tables; habtm.adopt registers one.",
+            ),
+            AlreadyRegistered { table } => Description::new(
+                ERRCODE_DUPLICATE_OBJECT,
+                format!("{table} is already a habtm join table"),
+            ),
+            SidesUnknown { table } => Description::new(
+                ERRCODE_INVALID_PARAMETER_VALUE,
+                format!("cannot tell which tables {table} joins"),
+            )
+            .hint(
+                "It has no two foreign keys to read them from: pass a and b, the tables it joins.",
+            ),
+            NoSuchColumn {
+                argument,
+                table,
+                column,
+            } => Description::new(
+                ERRCODE_UNDEFINED_COLUMN,
+                format!(
+                    "column {} of {argument} does not exist in {table}",
+                    quote_literal(column)
+                ),
+            ),
+            BlockingRows {
+                table,
+                nulls,
                 orphans,
                 duplicate_pairs,
-                ..
-            } => {
+            } => Description::new(
+                // the first kind of problem, in the order of the detail
                 if *orphans > 0 {
                     ERRCODE_FOREIGN_KEY_VIOLATION
                 } else if *duplicate_pairs > 0 {
                     ERRCODE_UNIQUE_VIOLATION
                 } else {
                     ERRCODE_NOT_NULL_VIOLATION
-                }
-            }
-            HabtmError::UnknownRelation { .. } => ERRCODE_UNDEFINED_OBJECT,
-            HabtmError::WrongKeyType { .. }
-            | HabtmError::WrongResultType { .. }
-            | HabtmError::NotAnArray { .. } => ERRCODE_DATATYPE_MISMATCH,
-            HabtmError::MissingRow { writing: true, .. } => ERRCODE_FOREIGN_KEY_VIOLATION,
-            HabtmError::MissingRow { writing: false, .. } | HabtmError::NotAssociated { .. } => {
-                ERRCODE_NO_DATA_FOUND
-            }
-            HabtmError::BadJson { .. } | HabtmError::UnknownOperator { .. } => {
-                ERRCODE_INVALID_PARAMETER_VALUE
-            }
-            HabtmError::UnknownColumn { .. } => ERRCODE_UNDEFINED_COLUMN,
-            HabtmError::TooDeep { .. } => ERRCODE_STATEMENT_TOO_COMPLEX,
-            HabtmError::Unorderable { .. } | HabtmError::NoComparison { .. } => {
-                ERRCODE_UNDEFINED_FUNCTION
-            }
-            HabtmError::BadIdArray { reason, .. } => {
-                if reason.contains("NULL") {
-                    ERRCODE_NULL_VALUE_NOT_ALLOWED
-                } else {
-                    ERRCODE_ARRAY_ELEMENT_ERROR
-                }
-            }
-            HabtmError::ArrayColumnType { .. } => ERRCODE_DATATYPE_MISMATCH,
-            HabtmError::AlreadyDenormalized { .. } => ERRCODE_DUPLICATE_OBJECT,
-            HabtmError::RowSecurity { .. } => ERRCODE_INSUFFICIENT_PRIVILEGE,
-            HabtmError::ReadOnlyArray { .. } => ERRCODE_GENERATED_ALWAYS,
-            HabtmError::BadWrites { .. } => ERRCODE_INVALID_PARAMETER_VALUE,
-            HabtmError::NotOwner { .. } => ERRCODE_INSUFFICIENT_PRIVILEGE,
-            HabtmError::RowsSkipped { .. } => ERRCODE_TRIGGERED_ACTION_EXCEPTION,
-            HabtmError::Spi(_) => ERRCODE_INTERNAL_ERROR,
-        }
-    }
-
-    fn message(&self) -> String {
-        match self {
-            HabtmError::InvalidName {
-                argument, error, ..
-            } => match error {
-                habtm_naming::NameError::NoTablePart(name) => {
-                    format!("{argument} {} has no table part", quote_literal(name))
-                }
-            },
-            HabtmError::NullArgument { argument, .. } => format!("{argument} must not be NULL"),
-            HabtmError::NoSuchRelation { argument, oid } => {
-                format!("relation with OID {oid}, passed as {argument}, does not exist")
-            }
-            HabtmError::NotATable {
-                argument,
+                },
+                format!("{table} has rows that a join table cannot keep"),
+            )
+            .detail(format!(
+                "Rows with a NULL id: {nulls}. Rows whose id has no row to reference: {orphans}. \
+                 Pairs stored more than once: {duplicate_pairs}."
+            ))
+            .hint("Delete or fix those rows, then call habtm.adopt again."),
+            UnknownRelation {
+                owner,
                 relation,
-                kind,
-            } => {
-                format!("{relation}, passed as {argument}, is {kind}, not a table")
-            }
-            HabtmError::Partitioned { argument, relation } => {
-                format!("{relation}, passed as {argument}, is partitioned or a partition")
-            }
-            HabtmError::NoSingleKey {
-                argument,
-                relation,
-                key_columns,
-            } => match key_columns.len() {
-                0 => format!("table {relation}, passed as {argument}, has no primary key"),
-                _ => format!("table {relation}, passed as {argument}, has a composite primary key"),
-            },
-            HabtmError::TemporaryTable { argument, relation } => {
-                format!("{relation}, passed as {argument}, is a temporary table")
-            }
-            HabtmError::NameTooLong { argument, name } => {
-                format!("{argument} {} is longer than 63 bytes", quote_literal(name))
-            }
-            HabtmError::EmptyName { argument } => format!("{argument} must not be empty"),
-            HabtmError::NoSuchSchema { argument, schema } => {
+                existing,
+            } => Description::new(
+                ERRCODE_UNDEFINED_OBJECT,
                 format!(
-                    "schema {} of {argument} does not exist",
-                    quote_literal(schema)
-                )
-            }
-            HabtmError::SameColumnNames { column, .. } => {
-                format!(
-                    "both columns of the join table would be named {}",
-                    quote_literal(column)
-                )
-            }
-            HabtmError::SameRelationNames { relation } => format!(
-                "both directions of the self-association would be named {}",
-                quote_literal(relation)
-            ),
-            HabtmError::TableExists { table, .. } => format!("relation {table} already exists"),
-            HabtmError::RelationTaken { owner, relation } => format!(
-                "{owner} already has an association named {}",
-                quote_literal(relation)
-            ),
-            HabtmError::NotRegistered { table } => format!("{table} is not a habtm join table"),
-            HabtmError::AlreadyRegistered { table } => {
-                format!("{table} is already a habtm join table")
-            }
-            HabtmError::SidesUnknown { table } => {
-                format!("cannot tell which tables {table} joins")
-            }
-            HabtmError::NoSuchColumn {
-                argument,
-                table,
-                column,
-            } => format!(
-                "column {} of {argument} does not exist in {table}",
-                quote_literal(column)
-            ),
-            HabtmError::BlockingRows { table, .. } => {
-                format!("{table} has rows that a join table cannot keep")
-            }
-            HabtmError::UnknownRelation {
-                owner, relation, ..
-            } => format!(
-                "{owner} has no association named {}",
-                quote_literal(relation)
-            ),
-            HabtmError::WrongKeyType {
+                    "{owner} has no association named {}",
+                    quote_literal(relation)
+                ),
+            )
+            .hint(match existing {
+                Some(list) => format!("Its associations are: {list}."),
+                None => "It has no associations; \
+                         habtm.create_join_table or habtm.adopt registers one."
+                    .into(),
+            }),
+            WrongKeyType {
                 argument,
                 given,
                 key,
                 table,
-            } => format!("{argument} has type {given}, but the key of {table} has type {key}"),
-            HabtmError::WrongResultType {
+            } => Description::new(
+                ERRCODE_DATATYPE_MISMATCH,
+                format!("{argument} has type {given}, but the key of {table} has type {key}"),
+            ),
+            WrongResultType {
                 given,
                 wanted,
                 what,
                 table,
-            } => format!("result_type is {given}, but {what} of {table} have type {wanted}"),
-            HabtmError::NotAnArray { argument, given } => {
-                format!("{argument} must be an array, not {given}")
-            }
-            HabtmError::MissingRow { table, id, .. } => {
-                format!("{table} has no row with key {}", quote_literal(id))
-            }
-            HabtmError::NotAssociated {
+            } => Description::new(
+                ERRCODE_DATATYPE_MISMATCH,
+                format!("result_type is {given}, but {what} of {table} have type {wanted}"),
+            )
+            .hint(format!(
+                "Pass NULL::{wanted}, or call the form without result_type for jsonb."
+            )),
+            NotAnArray { argument, given } => Description::new(
+                ERRCODE_DATATYPE_MISMATCH,
+                format!("{argument} must be an array, not {given}"),
+            ),
+            MissingRow { table, id, writing } => Description::new(
+                if *writing {
+                    ERRCODE_FOREIGN_KEY_VIOLATION
+                } else {
+                    ERRCODE_NO_DATA_FOUND
+                },
+                format!("{table} has no row with key {}", quote_literal(id)),
+            ),
+            NotAssociated {
                 target,
                 target_id,
                 owner,
                 owner_id,
-            } => format!(
-                "{target} {} is not associated with {owner} {}",
-                quote_literal(target_id),
-                quote_literal(owner_id)
+            } => Description::new(
+                ERRCODE_NO_DATA_FOUND,
+                format!(
+                    "{target} {} is not associated with {owner} {}",
+                    quote_literal(target_id),
+                    quote_literal(owner_id)
+                ),
             ),
-            HabtmError::BadJson { argument, reason } => format!("{argument} {reason}"),
-            HabtmError::UnknownColumn { table, column } => {
-                format!("column {} of {table} does not exist", quote_literal(column))
-            }
-            HabtmError::UnknownOperator { operator } => {
-                format!("unknown filter operator {}", quote_literal(operator))
-            }
-            HabtmError::TooDeep { depth, limit } => {
-                format!("filter is nested {depth} levels deep, more than the {limit} habtm reads")
-            }
-            HabtmError::NoComparison {
+            BadJson { argument, reason } => Description::new(
+                ERRCODE_INVALID_PARAMETER_VALUE,
+                format!("{argument} {reason}"),
+            ),
+            UnknownColumn { table, column } => Description::new(
+                ERRCODE_UNDEFINED_COLUMN,
+                format!("column {} of {table} does not exist", quote_literal(column)),
+            ),
+            TooDeep { depth, limit } => Description::new(
+                ERRCODE_STATEMENT_TOO_COMPLEX,
+                format!("filter is nested {depth} levels deep, more than the {limit} habtm reads"),
+            ),
+            UnknownOperator { operator } => Description::new(
+                ERRCODE_INVALID_PARAMETER_VALUE,
+                format!("unknown filter operator {}", quote_literal(operator)),
+            )
+            .hint(
+                "Operators: eq, neq, gt, gte, lt, lte, inq, nin, between, like, nlike, ilike, \
+                 nilike; and, or.",
+            ),
+            NoComparison {
                 type_name,
                 comparison,
-            } => format!("type {type_name} has no {comparison} operator to compare its values with"),
-            HabtmError::Unorderable { type_name } => format!(
-                "type {type_name} has no default btree order, so its values cannot form a sorted id array"
+            } => Description::new(
+                ERRCODE_UNDEFINED_FUNCTION,
+                format!("type {type_name} has no {comparison} operator to compare its values with"),
+            )
+            .hint(
+                "habtm compares with the operators of the type's default btree operator class; \
+                 cast the column in a view, or filter on another column.",
             ),
-            HabtmError::BadIdArray { what, reason } => format!("id array {what} {reason}"),
-            HabtmError::ArrayColumnType {
+            Unorderable { type_name } => Description::new(
+                ERRCODE_UNDEFINED_FUNCTION,
+                format!(
+                    "type {type_name} has no default btree order, so its values cannot form a \
+                     sorted id array",
+                ),
+            ),
+            BadIdArray { what, reason } => Description::new(
+                if reason.contains("NULL") {
+                    ERRCODE_NULL_VALUE_NOT_ALLOWED
+                } else {
+                    ERRCODE_ARRAY_ELEMENT_ERROR
+                },
+                format!("id array {what} {reason}"),
+            ),
+            ArrayColumnType {
                 table,
                 column,
                 given,
-                ..
-            } => format!("column {column} of {table} is of type {given}, not an id array"),
-            HabtmError::AlreadyDenormalized {
-                table, existing, ..
-            } => format!("{table} already keeps these ids in column {existing}"),
-            HabtmError::RowSecurity { table, array } => {
-                format!("row-level security on {table} keeps habtm from maintaining {array}")
-            }
-            HabtmError::NotOwner { table } => format!("must be owner of table {table}"),
-            HabtmError::BadWrites { given } => {
-                format!("writes must be 'reject' or 'links', not {}", quote_literal(given))
-            }
-            HabtmError::ReadOnlyArray { column, .. } => {
-                format!("column {column} is a read-only mirror of its association's links")
-            }
-            HabtmError::RowsSkipped {
+                wanted,
+            } => Description::new(
+                ERRCODE_DATATYPE_MISMATCH,
+                format!("column {column} of {table} is of type {given}, not an id array"),
+            )
+            .detail(format!(
+                "The ids of this association are kept in a column of type {wanted}."
+            )),
+            AlreadyDenormalized {
+                table,
+                column,
+                existing,
+            } => Description::new(
+                ERRCODE_DUPLICATE_OBJECT,
+                format!("{table} already keeps these ids in column {existing}"),
+            )
+            .hint(format!(
+                "Call habtm.normalize first to keep them in {column} instead."
+            )),
+            NotOwner { table } => Description::new(
+                ERRCODE_INSUFFICIENT_PRIVILEGE,
+                format!("must be owner of table {table}"),
+            ),
+            BadWrites { given } => Description::new(
+                ERRCODE_INVALID_PARAMETER_VALUE,
+                format!(
+                    "writes must be 'reject' or 'links', not {}",
+                    quote_literal(given)
+                ),
+            )
+            .detail(
+                "'reject' keeps the arrays read-only mirrors of the links; 'links' makes a write \
+                 of an array a write of its links.",
+            ),
+            ReadOnlyArray {
+                column,
+                array,
+                inserting,
+            } => Description::new(
+                ERRCODE_GENERATED_ALWAYS,
+                format!("column {column} is a read-only mirror of its association's links"),
+            )
+            .detail(if *inserting {
+                "A row inserted with ids must hold exactly the links the join table has when the \
+                 transaction commits (as in a data-only restore in one transaction); a new row \
+                 otherwise starts with '{}'."
+            } else {
+                "A statement may set it only to the ids it holds (in any order): this one would \
+                 change them, as a stale copy written back would."
+            })
+            .hint(format!(
+                "Change links with habtm.add, habtm.remove or habtm.replace, or let writes of \
+                 {array} change them with habtm.denormalize(..., writes => 'links')."
+            )),
+            RowSecurity { table, array } => Description::new(
+                ERRCODE_INSUFFICIENT_PRIVILEGE,
+                format!("row-level security on {table} keeps habtm from maintaining {array}"),
+            )
+            .detail(
+                "habtm writes as the current role, and a policy that hides rows would leave \
+                 arrays stale without an error.",
+            )
+            .hint(
+                "Run the statement as the table's owner or a role with BYPASSRLS, or disable \
+                 row-level security on the table.",
+            ),
+            RowsSkipped {
                 action,
                 expected,
                 done,
-            } => format!("habtm could not {action}: {done} of {expected} rows written"),
-            HabtmError::Spi(e) => format!("internal error in habtm: {e}"),
-        }
-    }
-
-    fn detail(&self) -> Option<String> {
-        match self {
-            HabtmError::InvalidName { .. } => Some(
-                "Rails takes the text after the last \".\" (trailing dots ignored) as the table name, and there is none."
-                    .into(),
+            } => Description::new(
+                ERRCODE_TRIGGERED_ACTION_EXCEPTION,
+                format!("habtm could not {action}: {done} of {expected} rows written"),
+            )
+            .detail(
+                "A BEFORE trigger, rule or policy skipped rows; the arrays would no longer match \
+                 the join table.",
             ),
-            HabtmError::NoSingleKey { key_columns, .. } if !key_columns.is_empty() => Some(format!(
-                "Its primary key is ({}); a join table references a single-column key.",
-                key_columns.join(", ")
-            )),
-            HabtmError::Partitioned { .. } => Some(
-                "A statement that names a partition bypasses the statement-level triggers of its parent, so habtm could not keep the association exact."
-                    .into(),
+            Spi(e) => Description::new(
+                ERRCODE_INTERNAL_ERROR,
+                format!("internal error in habtm: {e}"),
             ),
-            HabtmError::TemporaryTable { .. } => Some(
-                "habtm's catalog outlives sessions, and a temporary table vanishes at the end of its session without a trace in it."
-                    .into(),
-            ),
-            HabtmError::ArrayColumnType { wanted, .. } => {
-                Some(format!("The ids of this association are kept in a column of type {wanted}."))
-            }
-            HabtmError::BadWrites { .. } => Some(
-                "'reject' keeps the arrays read-only mirrors of the links; 'links' makes a write of an array a write of its links."
-                    .into(),
-            ),
-            HabtmError::ReadOnlyArray { inserting: true, .. } => Some(
-                "A row inserted with ids must hold exactly the links the join table has when the transaction commits (as in a data-only restore in one transaction); a new row otherwise starts with '{}'."
-                    .into(),
-            ),
-            HabtmError::ReadOnlyArray { inserting: false, .. } => Some(
-                "A statement may set it only to the ids it holds (in any order): this one would change them, as a stale copy written back would."
-                    .into(),
-            ),
-            HabtmError::RowSecurity { .. } => Some(
-                "habtm writes as the current role, and a policy that hides rows would leave arrays stale without an error."
-                    .into(),
-            ),
-            HabtmError::RowsSkipped { .. } => Some(
-                "A BEFORE trigger, rule or policy skipped rows; the arrays would no longer match the join table."
-                    .into(),
-            ),
-            HabtmError::BlockingRows { nulls, orphans, duplicate_pairs, .. } => Some(format!(
-                "Rows with a NULL id: {nulls}. Rows whose id has no row to reference: {orphans}. Pairs stored more than once: {duplicate_pairs}."
-            )),
-            _ => None,
-        }
-    }
-
-    fn hint(&self) -> Option<String> {
-        match self {
-            HabtmError::NoSingleKey { .. } => {
-                Some("Add a single-column primary key to the table.".into())
-            }
-            HabtmError::NameTooLong { .. } => Some(
-                "PostgreSQL would truncate it; pass a shorter name (table_name, a_column or b_column)."
-                    .into(),
-            ),
-            HabtmError::SameColumnNames { self_association: true, .. } => Some(
-                "A self-association needs two column names and two relation names, for example: a_column => 'user_id', b_column => 'friend_id', a_relation => 'friends', b_relation => 'friend_of'."
-                    .into(),
-            ),
-            HabtmError::SameColumnNames { .. } => {
-                Some("Pass a_column and b_column with two different names.".into())
-            }
-            HabtmError::SameRelationNames { .. } => {
-                Some("Pass a_relation and b_relation with two different names.".into())
-            }
-            HabtmError::TableExists { registered: true, .. } => {
-                Some("Pass if_not_exists => true to reuse it.".into())
-            }
-            HabtmError::TableExists { registered: false, .. } => Some(
-                "Pass another table_name, or register the existing table with habtm.adopt.".into(),
-            ),
-            HabtmError::RelationTaken { .. } => {
-                Some("Pass a_relation or b_relation to name this association differently.".into())
-            }
-            HabtmError::NotRegistered { .. } => Some(
-                "habtm.associations lists the registered join tables; habtm.adopt registers one."
-                    .into(),
-            ),
-            HabtmError::SidesUnknown { .. } => Some(
-                "It has no two foreign keys to read them from: pass a and b, the tables it joins."
-                    .into(),
-            ),
-            HabtmError::BlockingRows { .. } => {
-                Some("Delete or fix those rows, then call habtm.adopt again.".into())
-            }
-            HabtmError::UnknownRelation { existing: Some(list), .. } => {
-                Some(format!("Its associations are: {list}."))
-            }
-            HabtmError::UnknownRelation { existing: None, .. } => Some(
-                "It has no associations; habtm.create_join_table or habtm.adopt registers one."
-                    .into(),
-            ),
-            HabtmError::AlreadyDenormalized { column, .. } => Some(format!(
-                "Call habtm.normalize first to keep them in {column} instead."
-            )),
-            HabtmError::ReadOnlyArray { array, .. } => Some(format!(
-                "Change links with habtm.add, habtm.remove or habtm.replace, or let writes of {array} change them with habtm.denormalize(..., writes => 'links')."
-            )),
-            HabtmError::RowSecurity { .. } => Some(
-                "Run the statement as the table's owner or a role with BYPASSRLS, or disable row-level security on the table."
-                    .into(),
-            ),
-            HabtmError::WrongResultType { wanted, .. } => Some(format!(
-                "Pass NULL::{wanted}, or call the form without result_type for jsonb."
-            )),
-            HabtmError::NoComparison { .. } => Some(
-                "habtm compares with the operators of the type's default btree operator class; cast the column in a view, or filter on another column.".into(),
-            ),
-            HabtmError::UnknownOperator { .. } => Some(
-                "Operators: eq, neq, gt, gte, lt, lte, inq, nin, between, like, nlike, ilike, nilike; and, or.".into(),
-            ),
-            _ => None,
         }
     }
 
@@ -547,11 +618,17 @@ impl HabtmError {
     /// caller's location. Does not return: PostgreSQL aborts the statement.
     #[track_caller]
     pub fn raise(self) -> ! {
-        let mut report = ErrorReport::new(self.sqlstate(), self.message(), self.function());
-        if let Some(detail) = self.detail() {
+        let Description {
+            sqlstate,
+            message,
+            detail,
+            hint,
+        } = self.describe();
+        let mut report = ErrorReport::new(sqlstate, message, self.function());
+        if let Some(detail) = detail {
             report = report.set_detail(detail);
         }
-        if let Some(hint) = self.hint() {
+        if let Some(hint) = hint {
             report = report.set_hint(hint);
         }
         report.report(PgLogLevel::ERROR);
@@ -585,39 +662,266 @@ fn quote_literal(s: &str) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn messages_quote_the_name() {
-        let e = HabtmError::InvalidName {
-            function: "habtm.foreign_key",
-            argument: "table",
-            error: habtm_naming::NameError::NoTablePart("it's.".into()),
-        };
-        assert_eq!(e.message(), "table 'it''s.' has no table part");
-        assert_eq!(
-            e.sqlstate(),
-            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE
-        );
-    }
-
-    #[test]
-    fn blocking_rows_report_the_first_kind_of_problem() {
-        let e = |nulls, orphans, duplicate_pairs| HabtmError::BlockingRows {
-            table: "t".into(),
+    /// One value of every variant, with every branch of a conditional SQLSTATE, message, detail
+    /// or hint; fields as habtm's callers fill them, with a quote where a field is quoted.
+    fn every_error() -> Vec<HabtmError> {
+        use HabtmError::*;
+        let s = |s: &str| s.to_owned();
+        let blocking = |nulls, orphans, duplicate_pairs| BlockingRows {
+            table: s("users_roles"),
             nulls,
             orphans,
             duplicate_pairs,
         };
-        assert_eq!(
-            e(1, 1, 1).sqlstate(),
-            PgSqlErrorCode::ERRCODE_FOREIGN_KEY_VIOLATION
-        );
-        assert_eq!(
-            e(1, 0, 1).sqlstate(),
-            PgSqlErrorCode::ERRCODE_UNIQUE_VIOLATION
-        );
-        assert_eq!(
-            e(1, 0, 0).sqlstate(),
-            PgSqlErrorCode::ERRCODE_NOT_NULL_VIOLATION
-        );
+        vec![
+            InvalidName {
+                function: "habtm.foreign_key",
+                argument: "table",
+                error: habtm_naming::NameError::NoTablePart(s("it's.")),
+            },
+            NullArgument {
+                function: "habtm.create_join_table",
+                argument: "a",
+            },
+            NoSuchRelation {
+                argument: "a",
+                oid: 12345,
+            },
+            NotATable {
+                argument: "a",
+                relation: s("user_view"),
+                kind: "a view",
+            },
+            Partitioned {
+                argument: "b",
+                relation: s("events"),
+            },
+            NoSingleKey {
+                argument: "a",
+                relation: s("logs"),
+                key_columns: vec![],
+            },
+            NoSingleKey {
+                argument: "a",
+                relation: s("memberships"),
+                key_columns: vec![s("org_id"), s("user_id")],
+            },
+            TemporaryTable {
+                argument: "a",
+                relation: s("pg_temp_3.scratch"),
+            },
+            NameTooLong {
+                argument: "table_name",
+                name: "x".repeat(64),
+            },
+            EmptyName {
+                argument: "a_column",
+            },
+            NoSuchSchema {
+                argument: "table_name",
+                schema: s("it's"),
+            },
+            SameColumnNames {
+                column: s("user_id"),
+                self_association: true,
+            },
+            SameColumnNames {
+                column: s("user_id"),
+                self_association: false,
+            },
+            SameRelationNames {
+                relation: s("users"),
+            },
+            TableExists {
+                table: s("roles_users"),
+                registered: true,
+            },
+            TableExists {
+                table: s("roles_users"),
+                registered: false,
+            },
+            RelationTaken {
+                owner: s("users"),
+                relation: s("roles"),
+            },
+            NotRegistered { table: s("roles") },
+            AlreadyRegistered {
+                table: s("roles_users"),
+            },
+            SidesUnknown {
+                table: s("roles_users"),
+            },
+            NoSuchColumn {
+                argument: "a_column",
+                table: s("roles_users"),
+                column: s("it's"),
+            },
+            blocking(1, 2, 3),
+            blocking(1, 0, 3),
+            blocking(1, 0, 0),
+            UnknownRelation {
+                owner: s("users"),
+                relation: s("rolez"),
+                existing: Some(s("roles, groups")),
+            },
+            UnknownRelation {
+                owner: s("users"),
+                relation: s("roles"),
+                existing: None,
+            },
+            WrongKeyType {
+                argument: "id",
+                given: s("text"),
+                key: s("bigint"),
+                table: s("users"),
+            },
+            WrongResultType {
+                given: s("users"),
+                wanted: s("roles"),
+                what: "rows",
+                table: s("roles"),
+            },
+            NotAnArray {
+                argument: "targets",
+                given: s("bigint"),
+            },
+            MissingRow {
+                table: s("users"),
+                id: s("it's"),
+                writing: true,
+            },
+            MissingRow {
+                table: s("users"),
+                id: s("42"),
+                writing: false,
+            },
+            NotAssociated {
+                target: s("roles"),
+                target_id: s("7"),
+                owner: s("users"),
+                owner_id: s("42"),
+            },
+            BadJson {
+                argument: "attributes",
+                reason: s("must be a JSON object of column names and values"),
+            },
+            UnknownColumn {
+                table: s("roles"),
+                column: s("it's"),
+            },
+            TooDeep {
+                depth: 101,
+                limit: 100,
+            },
+            UnknownOperator {
+                operator: s("regexp"),
+            },
+            NoComparison {
+                type_name: s("json"),
+                comparison: "<",
+            },
+            Unorderable {
+                type_name: s("point"),
+            },
+            BadIdArray {
+                what: s("role_ids"),
+                reason: "contains NULL",
+            },
+            BadIdArray {
+                what: s("targets"),
+                reason: "is multidimensional",
+            },
+            ArrayColumnType {
+                table: s("users"),
+                column: s("role_ids"),
+                given: s("text[]"),
+                wanted: s("bigint[]"),
+            },
+            AlreadyDenormalized {
+                table: s("users"),
+                column: s("role_ids"),
+                existing: s("roles_ids"),
+            },
+            NotOwner { table: s("users") },
+            BadWrites { given: s("it's") },
+            ReadOnlyArray {
+                column: s("role_ids"),
+                array: s("users.role_ids"),
+                inserting: true,
+            },
+            ReadOnlyArray {
+                column: s("role_ids"),
+                array: s("users.role_ids"),
+                inserting: false,
+            },
+            RowSecurity {
+                table: s("users"),
+                array: s("users.role_ids"),
+            },
+            RowsSkipped {
+                action: s("update users.role_ids"),
+                expected: 3,
+                done: 2,
+            },
+            Spi(SpiError::InvalidPosition),
+        ]
+    }
+
+    /// The five characters of a SQLSTATE (PostgreSQL packs them six bits each).
+    fn sqlstate_text(code: PgSqlErrorCode) -> String {
+        let packed = code as isize;
+        (0..5)
+            .map(|i| char::from(b'0' + ((packed >> (6 * i)) & 0x3F) as u8))
+            .collect()
+    }
+
+    /// Every error a user can see, as `src/error_messages.golden` lists them.
+    fn listing() -> String {
+        let mut out = String::new();
+        for e in every_error() {
+            let Description {
+                sqlstate,
+                message,
+                detail,
+                hint,
+            } = e.describe();
+            let variant = format!("{e:?}");
+            let variant = variant.split([' ', '(']).next().unwrap_or_default();
+            out += &format!("{variant}\n");
+            out += &format!("  sqlstate  {} {sqlstate:?}\n", sqlstate_text(sqlstate));
+            out += &format!("  function  {}\n", e.function());
+            out += &format!("  message   {message}\n");
+            if let Some(detail) = detail {
+                out += &format!("  detail    {detail}\n");
+            }
+            if let Some(hint) = hint {
+                out += &format!("  hint      {hint}\n");
+            }
+            out += "\n";
+        }
+        out
+    }
+
+    /// The golden listing of every error: a change of any SQLSTATE, message, detail or hint shows
+    /// here as a diff. After a deliberate change, regenerate the file with
+    /// `HABTM_BLESS=1 cargo test -p habtm --lib error::tests` and read the diff.
+    #[test]
+    fn every_error_matches_the_golden_listing() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/error_messages.golden");
+        let listing = listing();
+        if std::env::var_os("HABTM_BLESS").is_some() {
+            std::fs::write(path, &listing).expect("write the golden listing");
+        }
+        let golden = std::fs::read_to_string(path).expect("read the golden listing");
+        // line by line, so that a failure names the first line that differs
+        for (n, (new, old)) in listing.lines().zip(golden.lines()).enumerate() {
+            assert_eq!(
+                new,
+                old,
+                "line {} of {path} (HABTM_BLESS=1 rewrites it)",
+                n + 1
+            );
+        }
+        assert_eq!(listing, golden, "{path} (HABTM_BLESS=1 rewrites it)");
     }
 }
