@@ -7,6 +7,7 @@
 # Installs what it needs first.
 #   PG_MAJORS="17 18"          only those majors (a quick local run; CI runs them all)
 #   TIERS="pg_regress fuzz"    only those tiers
+#   REGRESS="arrays_keys"      only those pg_regress files (each is self-contained), in that order
 # Every tier runs; prints one line per major and `N passed, N failed`; the exit status is
 # non-zero if any tier failed.
 source "$(dirname "$0")/lib.sh"
@@ -77,7 +78,7 @@ regress() {
     out=$(mktemp -d /tmp/habtm-regress-out.XXXXXX)
     cluster_start "$dir"
     local tests
-    tests=$(sed -e 's/#.*//' -e '/^\s*$/d' tests/pg_regress/schedule)
+    tests=${REGRESS:-$(sed -e 's/#.*//' -e '/^\s*$/d' tests/pg_regress/schedule)}
     # shellcheck disable=SC2086 # one test name per word
     run_pg_regress "$out" habtm_regress $tests || rc=$?
     cluster_stop "$dir"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The package test: builds the Debian package of one major (scripts/package.sh), installs it
 # with dpkg into a clean PostgreSQL of that major, and runs the smoke part of the suite
-# (pg_regress: naming, join_tables, associations, arrays, array_writes) against a cluster of that
-# server; then removes the package.
+# (pg_regress: naming, join_tables, associations, the arrays_* files, array_writes) against a
+# cluster of that server; then removes the package.
 #
 #   tests/package/run.sh              the default major; HABTM_PG_MAJOR=17 tests/package/run.sh
 #
@@ -14,7 +14,8 @@
 source "$(dirname "$0")/../../scripts/lib.sh"
 cd "$REPO"
 
-SMOKE="naming join_tables associations arrays array_writes"
+SMOKE="naming join_tables associations arrays_denormalize arrays_join_writes arrays_cascades
+    arrays_column_writes arrays_check_repair arrays_self arrays_keys arrays_privileges array_writes"
 deb=$(scripts/package.sh "$PG_MAJOR" | tail -1)
 name=$(dpkg-deb -f "$deb" Package)
 version=$(dpkg-deb -f "$deb" Version)
