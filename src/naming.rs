@@ -1,4 +1,4 @@
-//! SQL surface §1: Rails' naming rules. Thin wrappers over the `habtm-naming` crate; all
+//! Rails' naming rules. Thin wrappers over the `habtm-naming` crate; all
 //! `IMMUTABLE STRICT PARALLEL SAFE` (NULL in, NULL out), no SPI. The rules are compiled once per
 //! backend, on first use.
 

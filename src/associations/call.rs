@@ -254,7 +254,7 @@ pub(super) fn check_call(
     Ok(())
 }
 
-/// A required argument of a §3 function.
+/// A required argument of an association function.
 pub(super) fn required<T>(argument: &'static str, value: Option<T>) -> Result<T> {
     crate::error::required("habtm", argument, value)
 }

@@ -1,9 +1,8 @@
 //! When the per-backend caches of catalog facts must be forgotten.
 //!
-//! habtm keeps what it reads from the catalog per backend: the association behind each §3 call
-//! (`ops.rs`) and the array configuration behind the triggers (`arrays/config.rs`). Both hold
-//! names for generated SQL, so they stay valid until PostgreSQL announces a change that could
-//! alter one: a relation's (a rename, a new or retyped column, a key, a trigger — and
+//! habtm keeps what it reads from the catalog per backend: the associations behind the
+//! association functions and the triggers (`catalog/cache.rs`). They hold names for generated
+//! SQL, so they stay valid until PostgreSQL announces a change that could alter one: a relation's (a rename, a new or retyped column, a key, a trigger — and
 //! `habtm.join_tables` itself, whose writes announce one, see [`catalog_changed`]), or a schema's,
 //! type's or collation's (renamed, they would leave a stale qualified name).
 //!
@@ -15,8 +14,6 @@ use std::cell::Cell;
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 use pgrx::trigger_support::PgTrigger;
-
-use crate::error::HabtmError;
 
 thread_local! {
     static GENERATION: Cell<u64> = const { Cell::new(0) };
@@ -74,7 +71,7 @@ CREATE FUNCTION "catalog_changed"() RETURNS trigger LANGUAGE c AS '@MODULE_PATHN
 "#)]
 fn catalog_changed<'a>(
     trigger: &'a PgTrigger<'a>,
-) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, HabtmError> {
+) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, std::convert::Infallible> {
     let relid = trigger.relid().expect("a trigger call has a relation");
     // SAFETY: queues a relcache invalidation message for an existing relation.
     unsafe { pg_sys::CacheInvalidateRelcacheByRelid(relid) };
