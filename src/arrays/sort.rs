@@ -3,12 +3,15 @@
 //! The triggers keep an array canonical by merging a sorted delta into an already sorted array
 //! (linear, no SQL sort per row). Elements are compared with the type's default btree order, in
 //! the array column's collation, so the order is the one `ORDER BY` gives; `int2`/`int4`/`int8`
-//! are compared natively, everything else through the type's comparison function.
+//! are compared natively, everything else through the type's comparison function. The set
+//! algorithms themselves are `habtm-sets`' (pure, property-tested); this is their datum side.
 
 use std::cmp::Ordering;
 
 use pgrx::pg_sys;
 use pgrx::prelude::*;
+
+use habtm_sets::{apply_by, canonicalize_by, renamed_by, same_set_by};
 
 use crate::error::{HabtmError, OrRaise, Result};
 
@@ -202,24 +205,15 @@ impl ElementType {
     ) -> Result<pg_sys::Datum> {
         // SAFETY: forwarded contract.
         let elems = unsafe { self.elements(array, what)? };
-        if !elems.iter().any(|&e| self.equal(e, was)) {
-            return Ok(array);
-        }
-        let mut elems: Vec<pg_sys::Datum> =
-            elems.into_iter().filter(|&e| !self.equal(e, was)).collect();
-        elems.push(is);
-        self.canonicalize(&mut elems);
-        Ok(self.build(&elems))
+        Ok(match renamed_by(elems, was, is, |a, b| self.cmp(a, b)) {
+            None => array,
+            Some(elems) => self.build(&elems),
+        })
     }
 
     /// Whether two lists hold the same set of values (order and repeats aside).
-    pub fn same_set(&self, mut a: Vec<pg_sys::Datum>, mut b: Vec<pg_sys::Datum>) -> bool {
-        self.canonicalize(&mut a);
-        self.canonicalize(&mut b);
-        a.len() == b.len()
-            && a.iter()
-                .zip(&b)
-                .all(|(x, y)| self.cmp(*x, *y) == Ordering::Equal)
+    pub fn same_set(&self, a: Vec<pg_sys::Datum>, b: Vec<pg_sys::Datum>) -> bool {
+        same_set_by(a, b, |x, y| self.cmp(x, y))
     }
 
     /// `(current − removed) ∪ added` as a canonical set.
@@ -284,70 +278,10 @@ impl ElementType {
             Some(d) => unsafe { int_elements::<T>(d) },
             None => Some(Vec::new()),
         };
-        let out = apply_by(
-            read(Some(ids))?,
-            read(removed)?,
-            read(added)?,
-            |a: T, b: T| a.cmp(&b),
-        );
+        let out = habtm_sets::apply(read(Some(ids))?, read(removed)?, read(added)?);
         // SAFETY: T is this type's element representation.
         Some(unsafe { int_array(self.oid, &out) })
     }
-}
-
-/// Sorts `elems` by `cmp` and removes duplicates, unless they are strictly ascending already
-/// (a linear check, the common case for a stored array). Returns whether anything changed.
-fn canonicalize_by<T: Copy>(elems: &mut Vec<T>, cmp: impl Fn(T, T) -> Ordering) -> bool {
-    if elems.windows(2).all(|w| cmp(w[0], w[1]) == Ordering::Less) {
-        return false;
-    }
-    elems.sort_by(|a, b| cmp(*a, *b));
-    elems.dedup_by(|a, b| cmp(*a, *b) == Ordering::Equal);
-    true
-}
-
-/// `(current − removed) ∪ added` under `cmp`, canonical: one linear pass over each list.
-fn apply_by<T: Copy>(
-    mut current: Vec<T>,
-    mut removed: Vec<T>,
-    mut added: Vec<T>,
-    cmp: impl Fn(T, T) -> Ordering + Copy,
-) -> Vec<T> {
-    canonicalize_by(&mut current, cmp);
-    canonicalize_by(&mut removed, cmp);
-    canonicalize_by(&mut added, cmp);
-    // current − removed
-    let mut kept = Vec::with_capacity(current.len());
-    let mut r = removed.iter().peekable();
-    for &x in &current {
-        while r.next_if(|&&y| cmp(y, x) == Ordering::Less).is_some() {}
-        if r.peek().is_none_or(|&&y| cmp(y, x) != Ordering::Equal) {
-            kept.push(x);
-        }
-    }
-    // ∪ added
-    let mut out = Vec::with_capacity(kept.len() + added.len());
-    let (mut i, mut j) = (0, 0);
-    while i < kept.len() && j < added.len() {
-        match cmp(kept[i], added[j]) {
-            Ordering::Less => {
-                out.push(kept[i]);
-                i += 1;
-            }
-            Ordering::Greater => {
-                out.push(added[j]);
-                j += 1;
-            }
-            Ordering::Equal => {
-                out.push(kept[i]);
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    out.extend_from_slice(&kept[i..]);
-    out.extend_from_slice(&added[j..]);
-    out
 }
 
 /// Bytes before the data of a `ndim`-dimensional array without a NULL bitmap
