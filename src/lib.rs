@@ -24,7 +24,6 @@ mod error;
 mod join_tables;
 mod naming;
 mod pg;
-mod query;
 #[cfg(any(test, feature = "pg_test"))]
 mod testing;
 pgrx::pg_module_magic!();

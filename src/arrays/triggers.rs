@@ -31,7 +31,7 @@ use pgrx::trigger_support::{PgTrigger, PgTriggerOperation};
 
 use habtm_sql::arrays::{self as statements, JoinEvent};
 
-use super::sort::ElementType;
+use super::sets::ElementType;
 use super::transition::{read_deltas, Delta};
 use crate::catalog::{self, ArrayColumn, Association, Writes};
 use crate::error::{HabtmError, OrRaise};

@@ -18,6 +18,7 @@
 //! from the catalog, values travel as `$n` parameters.
 
 mod call;
+mod filter;
 mod readers;
 mod writers;
 

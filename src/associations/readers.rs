@@ -5,6 +5,7 @@ use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 
+use super::filter::Filter;
 use crate::catalog::{self};
 use crate::error::{HabtmError, OrRaise, Result};
 use crate::pg::json::JsonArg;
@@ -12,7 +13,6 @@ use crate::pg::plans::{self};
 use crate::pg::polymorphic::AnyValue;
 use crate::pg::raw::{self, Kind, Materialized, Raw, RawJsonb, ResultType};
 use crate::pg::regclass::RegClass;
-use crate::query::Filter;
 
 use super::call::*;
 
@@ -226,7 +226,7 @@ fn unassociated_rows<K: Kind>(
 }
 
 /// The associated rows as JSON objects, filtered, ordered and paged with LoopBack's filter
-/// (`where`, `order`, `limit`, `skip`/`offset`, `fields`); see `query.rs`.
+/// (`where`, `order`, `limit`, `skip`/`offset`, `fields`); see `filter.rs`.
 #[pg_extern(sql = r#"
 CREATE FUNCTION "collection"("owner" regclass, "relation" TEXT, "id" "any", "filter" jsonb DEFAULT '{}')
 RETURNS SETOF jsonb
@@ -283,7 +283,7 @@ fn filtered_rows<K: Kind>(
     let filter = required("filter", filter).or_raise();
     with_association(owner, relation, id, None, false, |client, a, id, _| {
         form.check_rows(a.target().table)?;
-        let columns = crate::query::columns_of(client, RegClass(a.target().table))?;
+        let columns = super::filter::columns_of(client, RegClass(a.target().table))?;
         let filter = Filter::parse(&filter.0, &a.target_shown(), &columns)?.with_key(&a.target_sql().key_sql);
         let compiled = filter.compile(2)?;
         let select = match form {

@@ -220,7 +220,7 @@ fn create_target(
                     reason: "must be a JSON object of column names and values".into(),
                 });
             };
-            let columns = crate::query::columns_of(client, RegClass(a.target().table))?;
+            let columns = super::filter::columns_of(client, RegClass(a.target().table))?;
             let mut names = Vec::with_capacity(keys.len());
             for key in keys {
                 if !columns.contains_key(&key) {
