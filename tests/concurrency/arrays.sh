@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Concurrent writers of a denormalised association (API §4): CLIENTS pgbench clients (default 4)
+# Concurrent writers of a denormalised association: CLIENTS pgbench clients (default 4)
 # for SECONDS_TO_RUN seconds (default 15; the acceptance run used 60) mix every kind of
 # single-statement write — habtm.add/remove/replace, direct array writes on both sides, inserts
 # with arrays, deletes and key updates of side rows, plain join-table inserts — while a fifth of

@@ -1,4 +1,4 @@
--- habtm.adopt: registering join tables made elsewhere. API §2.
+-- habtm.adopt: registering join tables made elsewhere.
 \set SHOW_CONTEXT never
 -- A database of its own, so that no other test's objects show.
 \set regress_db :DBNAME

@@ -1,4 +1,4 @@
--- Who may write an id array (API §4a): writes => 'reject' (the default) keeps the arrays
+-- Who may write an id array: writes => 'reject' (the default) keeps the arrays
 -- read-only mirrors, so an ORM's save() that writes every column never unlinks; 'links' makes a
 -- write of an array a write of the association.
 \set SHOW_CONTEXT never

@@ -1,4 +1,4 @@
--- Id arrays (API §4) follow the links that go without a DELETE of the join table: deletes of
+-- Id arrays follow the links that go without a DELETE of the join table: deletes of
 -- side rows (the foreign-key cascade), primary-key updates (ON UPDATE CASCADE) and
 -- TRUNCATE … CASCADE of a side.
 \set SHOW_CONTEXT never

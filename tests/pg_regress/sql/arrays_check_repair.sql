@@ -1,4 +1,4 @@
--- habtm.check and habtm.repair (API §4): every kind of drift found, named and repaired; and the
+-- habtm.check and habtm.repair: every kind of drift found, named and repaired; and the
 -- set helpers the triggers use for the canonical form (sorted, no duplicates, no NULL).
 \set SHOW_CONTEXT never
 \set regress_db :DBNAME

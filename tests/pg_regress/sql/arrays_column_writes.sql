@@ -1,4 +1,4 @@
--- A write of an id array column is a write of the association (API §4, writes => 'links'):
+-- A write of an id array column is a write of the association (writes => 'links'):
 -- UPDATE in either direction, INSERT with ids, ON CONFLICT DO UPDATE; a write that changes no
 -- link writes none; bad arrays are errors that change nothing.
 \set SHOW_CONTEXT never

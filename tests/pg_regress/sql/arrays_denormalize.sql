@@ -1,4 +1,4 @@
--- Turning id arrays on and off (API §4): denormalize's defaults, one side only, its errors,
+-- Turning id arrays on and off: denormalize's defaults, one side only, its errors,
 -- normalize (columns kept or dropped), and drop_join_table taking the triggers with it.
 \set SHOW_CONTEXT never
 \set regress_db :DBNAME

@@ -1,4 +1,4 @@
--- Id arrays (API §4) follow every write of the join table: INSERT (one key per side or many),
+-- Id arrays follow every write of the join table: INSERT (one key per side or many),
 -- ON CONFLICT, UPDATE of either column, DELETE, COPY, the association functions, TRUNCATE; and
 -- each side table is written by one statement per statement, none when no link changed.
 \set SHOW_CONTEXT never
@@ -76,7 +76,7 @@ COPY developers_projects FROM stdin;
 4	5
 \.
 SELECT * FROM state;
--- The §3 functions are join-table writes too.
+-- The association functions are join-table writes too.
 SELECT habtm.add('developers', 'projects', 4, ARRAY[1, 2]) AS added,
        habtm.remove('projects', 'developers', 5, ARRAY[3]) AS removed;
 SELECT habtm.replace('developers', 'projects', 1, ARRAY[2, 5]) AS replaced;

@@ -1,4 +1,4 @@
--- Id arrays (API §4) of keys other than integers: text ids in a schema with a hostile name,
+-- Id arrays of keys other than integers: text ids in a schema with a hostile name,
 -- called with an empty search_path; uuid ids (values passed by reference).
 \set SHOW_CONTEXT never
 \set regress_db :DBNAME

@@ -1,4 +1,4 @@
--- Id arrays (API §4) under privileges and row-level security: an array habtm cannot update is
+-- Id arrays under privileges and row-level security: an array habtm cannot update is
 -- an error, never a silent skip; so is a BEFORE trigger that skips the update.
 \set SHOW_CONTEXT never
 \set regress_db :DBNAME

@@ -1,4 +1,4 @@
--- A self-association with id arrays on both sides (API §4): people following people, writes
+-- A self-association with id arrays on both sides: people following people, writes
 -- that name rows of the same statement, a self-linked row's key change, and dropping one of a
 -- table's id array columns.
 \set SHOW_CONTEXT never

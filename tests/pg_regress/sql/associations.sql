@@ -1,4 +1,4 @@
--- Working with associations: API §3.
+-- Working with associations.
 \set SHOW_CONTEXT never
 \set regress_db :DBNAME
 CREATE DATABASE habtm_associations;

@@ -1,4 +1,4 @@
--- Each backend reads an association from the catalog once and keeps it (API §3; see
+-- Each backend reads an association from the catalog once and keeps it (see
 -- src/invalidation.rs). Whatever could change it is seen by the next call, in this session and in
 -- others: a different search_path, renamed schemas, tables and types, catalog rows written
 -- directly. Every call below would fail, or act on the wrong names, with a stale association.

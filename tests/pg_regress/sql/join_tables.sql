@@ -1,4 +1,4 @@
--- Join tables and the association catalog: API §2.
+-- Join tables and the association catalog.
 \set SHOW_CONTEXT never
 -- A database of its own, so that no other test's objects show.
 \set regress_db :DBNAME

@@ -1,4 +1,4 @@
--- Rails' naming rules through SQL: API §1.
+-- Rails' naming rules through SQL.
 \set SHOW_CONTEXT never
 \pset null '(null)'
 CREATE EXTENSION habtm;
