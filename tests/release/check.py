@@ -2,7 +2,7 @@
 """The release's files agree: META.json is valid PGXN metadata (the PGXN Meta Spec 1.0.0, the
 parts a distribution uses) and names the version Cargo.toml builds; the CHANGELOG has a section
 for it; an upgrade script leads from the last release (tests/upgrade/run.sh's LAST_RELEASE) to
-it. Prints what it checked; exits non-zero with every problem found."""
+it; the README's quick start is the SQL a regress test runs. Prints what it checked; exits non-zero with every problem found."""
 import json
 import os
 import re
@@ -93,10 +93,17 @@ def main():
     need("module_pathname" not in read("habtm.control"),
          "habtm.control: module_pathname set (the library must stay versioned, habtm-X.Y.Z.so)")
 
+    # the README's quick start is the one pg_regress runs (tests/pg_regress/sql/quick_start.sql)
+    readme = read("README.md")
+    start = readme.find("```sql\n", readme.find("## Quick start")) + len("```sql\n")
+    quick = readme[start:readme.find("```", start)]
+    need(quick.strip() and quick in read("tests/pg_regress/sql/quick_start.sql"),
+         "README.md: the quick start differs from tests/pg_regress/sql/quick_start.sql")
+
     if problems:
         print("\n".join(problems))
         sys.exit(1)
-    print(f"release {cargo_version}: META.json valid (PGXN Meta Spec 1.0.0), CHANGELOG section, {upgrade}")
+    print(f"release {cargo_version}: META.json valid (PGXN Meta Spec 1.0.0), CHANGELOG section, {upgrade}, README quick start tested")
 
 
 if __name__ == "__main__":
