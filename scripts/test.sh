@@ -46,14 +46,15 @@ style() {
 
 # The vectors are copied from shared/naming so that a clone is self-contained; when shared/ is
 # beside the clone (as in CI), the copies must be identical.
+VECTORS=crates/naming/tests/vectors
 vectors_in_sync() {
     local shared="$REPO/../shared/naming"
     [ -d "$shared" ] || { echo "no $shared beside the clone; using the repository's copies"; return 0; }
     local f
     for f in inflections.tsv join_tables.tsv classify_tableize.tsv; do
-        cmp "$shared/$f" "tests/vectors/$f" || return 1
+        cmp "$shared/$f" "$VECTORS/$f" || return 1
     done
-    echo "tests/vectors matches $shared"
+    echo "$VECTORS matches $shared"
 }
 
 unit() {
