@@ -68,9 +68,9 @@ CREATE SCHEMA bench;
 CREATE FUNCTION bench.identity(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT $1';
 CREATE FUNCTION bench.identity2(text, text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT $1';
 CREATE TEMP TABLE inflections (word text, singular text, plural text);
-\\copy inflections FROM 'tests/vectors/inflections.tsv' {copy.format('word, singular, plural')}
+\\copy inflections FROM 'crates/naming/tests/vectors/inflections.tsv' {copy.format('word, singular, plural')}
 CREATE TEMP TABLE join_tables (a text, b text, j text, ac text, bc text);
-\\copy join_tables FROM 'tests/vectors/join_tables.tsv' {copy.format('a, b, j, ac, bc')}
+\\copy join_tables FROM 'crates/naming/tests/vectors/join_tables.tsv' {copy.format('a, b, j, ac, bc')}
 CREATE TABLE bench.words WITH (autovacuum_enabled = off) AS
     SELECT word FROM inflections, generate_series(1, {REPEAT});
 CREATE TABLE bench.pairs WITH (autovacuum_enabled = off) AS

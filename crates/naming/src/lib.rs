@@ -2,7 +2,7 @@
 //! ActiveRecord derives for join tables and their columns.
 //!
 //! Pure Rust with no PostgreSQL dependency; the extension wraps these functions. Fidelity is
-//! checked against vectors produced by running real Rails (`tests/vectors/*.tsv`).
+//! checked against vectors produced by running real Rails (`crates/naming/tests/vectors/*.tsv`).
 
 mod english;
 mod inflections;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 fn rows(file: &str, columns: usize) -> Vec<Vec<String>> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/vectors")
+        .join("tests/vectors")
         .join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let rows: Vec<Vec<String>> = text

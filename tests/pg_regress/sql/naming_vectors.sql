@@ -6,11 +6,11 @@
 CREATE EXTENSION habtm;
 
 CREATE TABLE inflections (word text, singular text, plural text);
-\copy inflections FROM 'tests/vectors/inflections.tsv' WITH (FORMAT csv, DELIMITER E'\t', HEADER, QUOTE E'\x01', FORCE_NOT_NULL (word, singular, plural))
+\copy inflections FROM 'crates/naming/tests/vectors/inflections.tsv' WITH (FORMAT csv, DELIMITER E'\t', HEADER, QUOTE E'\x01', FORCE_NOT_NULL (word, singular, plural))
 CREATE TABLE join_tables (a text, b text, join_table text, a_column text, b_column text);
-\copy join_tables FROM 'tests/vectors/join_tables.tsv' WITH (FORMAT csv, DELIMITER E'\t', HEADER, QUOTE E'\x01', FORCE_NOT_NULL (a, b, join_table, a_column, b_column))
+\copy join_tables FROM 'crates/naming/tests/vectors/join_tables.tsv' WITH (FORMAT csv, DELIMITER E'\t', HEADER, QUOTE E'\x01', FORCE_NOT_NULL (a, b, join_table, a_column, b_column))
 CREATE TABLE classify_tableize (input text, classified text, tableized text);
-\copy classify_tableize FROM 'tests/vectors/classify_tableize.tsv' WITH (FORMAT csv, DELIMITER E'\t', HEADER, QUOTE E'\x01', FORCE_NOT_NULL (input, classified, tableized))
+\copy classify_tableize FROM 'crates/naming/tests/vectors/classify_tableize.tsv' WITH (FORMAT csv, DELIMITER E'\t', HEADER, QUOTE E'\x01', FORCE_NOT_NULL (input, classified, tableized))
 
 -- Row counts (the files' lines less their header) and mismatches per function: all zero.
 SELECT count(*) AS rows,
