@@ -4,6 +4,8 @@
 //! Pure Rust with no PostgreSQL dependency; the extension wraps these functions. Fidelity is
 //! checked against vectors produced by running real Rails (`crates/naming/tests/vectors/*.tsv`).
 
+#![forbid(unsafe_code)]
+
 mod english;
 mod inflections;
 mod tables;
