@@ -41,8 +41,8 @@ fn adopt(
                     (None, None, Some([(a, ac), (b, bc)])) => ((a, Some(ac)), (b, Some(bc))),
                     _ => return Err(HabtmError::SidesUnknown { table: shown }),
                 };
-                let a = Side::read(client, "a", a)?;
-                let b = Side::read(client, "b", b)?;
+                let a = SideTable::read(client, "a", a)?;
+                let b = SideTable::read(client, "b", b)?;
                 let a_column = match a_column.map(str::to_owned).or(fk_a_column) {
                     Some(c) => c,
                     None => foreign_key_of(&a)?,

@@ -32,8 +32,8 @@ fn create_join_table(
             let b = required(F, "b", b)?;
             let if_not_exists = required(F, "if_not_exists", if_not_exists)?;
             Spi::connect_mut(|client| {
-                let a = Side::read(client, "a", a)?;
-                let b = Side::read(client, "b", b)?;
+                let a = SideTable::read(client, "a", a)?;
+                let b = SideTable::read(client, "b", b)?;
                 let self_association = a.oid == b.oid;
 
                 // Names: Rails' defaults from the tables' own names (schema left out).

@@ -17,8 +17,9 @@ mod adopt;
 mod create;
 mod drop;
 
-/// One side of a join table, as read from the catalog.
-struct Side {
+/// A table that a join table being made or adopted references, as PostgreSQL describes it (not
+/// yet an association: `catalog::Side` is one side of a registered association).
+struct SideTable {
     oid: pg_sys::Oid,
     /// `regclass` output: qualified and quoted as needed (the search_path is pinned).
     display: String,
@@ -85,8 +86,8 @@ fn permanent_table(client: &SpiClient<'_>, argument: &'static str, rel: RegClass
     })
 }
 
-impl Side {
-    fn read(client: &SpiClient<'_>, argument: &'static str, rel: RegClass) -> Result<Side> {
+impl SideTable {
+    fn read(client: &SpiClient<'_>, argument: &'static str, rel: RegClass) -> Result<SideTable> {
         let table = permanent_table(client, argument, rel)?;
         let (key_columns, key_types) = primary_key(client, rel.0)?;
         if key_columns.len() != 1 {
@@ -96,7 +97,7 @@ impl Side {
                 key_columns,
             });
         }
-        Ok(Side {
+        Ok(SideTable {
             oid: rel.0,
             display: table.display,
             schema_oid: table.schema_oid,
@@ -194,8 +195,8 @@ fn schema_name(client: &SpiClient<'_>, schema: pg_sys::Oid) -> Result<String> {
 /// for emptiness, for a self-association's two directions, and against the catalog.
 fn claim_relations(
     client: &SpiClient<'_>,
-    a: &Side,
-    b: &Side,
+    a: &SideTable,
+    b: &SideTable,
     a_relation: Option<&str>,
     b_relation: Option<&str>,
 ) -> Result<(String, String)> {
@@ -226,8 +227,8 @@ fn claim_relations(
 fn register(
     client: &mut SpiClient<'_>,
     join_table: pg_sys::Oid,
-    a: &Side,
-    b: &Side,
+    a: &SideTable,
+    b: &SideTable,
     a_column: &str,
     b_column: &str,
     a_relation: &str,
@@ -250,7 +251,7 @@ fn register(
 }
 
 /// Rails' column for a table: `habtm.foreign_key(<its name>)`.
-fn foreign_key_of(side: &Side) -> Result<String> {
+fn foreign_key_of(side: &SideTable) -> Result<String> {
     habtm_naming::foreign_key(&side.name).map_err(|error| HabtmError::InvalidName {
         function: "habtm.create_join_table",
         argument: "a or b",
