@@ -138,6 +138,10 @@ fn check(
                     statements::DIFFERS
                 );
                     as_owner(owner, || {
+                        // compared as this role sees both tables: a policy hiding rows from it
+                        // would report drift that is not there, or hide drift that is
+                        super::triggers::check_side_security(&a, i)?;
+                        super::triggers::check_join_security(&a, i)?;
                         for row in client.select(&sql, None, &[])? {
                             out.push((
                                 RegClass(a.join),
@@ -171,6 +175,8 @@ fn repair(join_table: default!(Option<RegClass>, "NULL")) -> i64 {
                     let sql = statements::rewrite(&a.shape, i);
                     total += as_owner(owner, || {
                         super::triggers::check_side_security(&a, i)?;
+                        // the arrays are rewritten from the join table as this role sees it
+                        super::triggers::check_join_security(&a, i)?;
                         let _quiet = super::triggers::quiet_table(a.sides[i].table);
                         Ok(plans::run(client, &sql, &[], true)?
                             .first()

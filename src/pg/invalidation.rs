@@ -2,9 +2,10 @@
 //!
 //! habtm keeps what it reads from the catalog per backend: the associations behind the
 //! association functions and the triggers (`catalog/cache.rs`). They hold names for generated
-//! SQL, so they stay valid until PostgreSQL announces a change that could alter one: a relation's (a rename, a new or retyped column, a key, a trigger — and
-//! `habtm.join_tables` itself, whose writes announce one, see [`catalog_changed`]), or a schema's,
-//! type's or collation's (renamed, they would leave a stale qualified name).
+//! SQL, so they stay valid until PostgreSQL announces a change that could alter one: a
+//! relation's (a rename, a new or retyped column, a key, a trigger — and `habtm.join_tables`
+//! itself, whose writes announce one, see [`catalog_changed`]), or a schema's, type's,
+//! collation's or operator's (renamed, they would leave a stale qualified name).
 //!
 //! The callbacks only count. A cache remembers the count it was filled at and starts over when
 //! it has moved; nothing is freed or allocated while PostgreSQL processes invalidations.
@@ -40,6 +41,7 @@ pub fn init() {
             pg_sys::SysCacheIdentifier::NAMESPACEOID,
             pg_sys::SysCacheIdentifier::TYPEOID,
             pg_sys::SysCacheIdentifier::COLLOID,
+            pg_sys::SysCacheIdentifier::OPEROID,
         ] {
             pg_sys::CacheRegisterSyscacheCallback(
                 cache as i32,

@@ -40,15 +40,29 @@ impl Cmp {
     }
 }
 
+/// Operators by type and comparison, as `OPERATOR(schema.op)`.
+type Found = HashMap<(pg_sys::Oid, Cmp), String>;
+
 thread_local! {
-    static OPERATORS: RefCell<HashMap<(pg_sys::Oid, Cmp), String>> = RefCell::new(HashMap::new());
+    /// The operators looked up, and the invalidation count they were looked up at: a renamed
+    /// schema (an extension's type moved or renamed, `citext`'s `=` with it) or a changed
+    /// operator moves the count, and the names are looked up again.
+    static OPERATORS: RefCell<(u64, Found)> = RefCell::new((0, Found::new()));
 }
 
 /// `OPERATOR(schema.op)` comparing two values of type `ty` as its default btree operator class
 /// does (for `Ne`, the negator of its `=`). A type without a default btree class has no such
 /// operator: an error naming the type.
 pub fn operator(ty: pg_sys::Oid, cmp: Cmp) -> Result<String> {
-    if let Some(hit) = OPERATORS.with(|m| m.borrow().get(&(ty, cmp)).cloned()) {
+    let now = super::invalidation::generation();
+    let hit = OPERATORS.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.0 != now {
+            *m = (now, Found::new());
+        }
+        m.1.get(&(ty, cmp)).cloned()
+    });
+    if let Some(hit) = hit {
         return Ok(hit);
     }
     // SAFETY: lookup_type_cache accepts any type OID (an unknown one is an ERROR) and returns a
@@ -84,7 +98,9 @@ pub fn operator(ty: pg_sys::Oid, cmp: Cmp) -> Result<String> {
         });
     }
     let sql = qualified_operator(opno);
-    OPERATORS.with(|m| m.borrow_mut().insert((ty, cmp), sql.clone()));
+    if super::invalidation::generation() == now {
+        OPERATORS.with(|m| m.borrow_mut().1.insert((ty, cmp), sql.clone()));
+    }
     Ok(sql)
 }
 

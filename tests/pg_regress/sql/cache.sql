@@ -1,5 +1,5 @@
 -- Each backend reads an association from the catalog once and keeps it (see
--- src/invalidation.rs). Whatever could change it is seen by the next call, in this session and in
+-- src/catalog/cache.rs). Whatever could change it is seen by the next call, in this session and in
 -- others: a different search_path, renamed schemas, tables and types, catalog rows written
 -- directly. Every call below would fail, or act on the wrong names, with a stale association.
 \set SHOW_CONTEXT never
@@ -84,6 +84,20 @@ SELECT * FROM dyn.users ORDER BY id;
 SELECT * FROM dyn.groups ORDER BY id;
 SELECT count(*) AS wrong_arrays FROM habtm.check();
 SELECT dblink_disconnect('other');
+
+-- A key type's own = is named with its schema: renamed, the next call names the new one.
+CREATE SCHEMA ci;
+CREATE EXTENSION citext SCHEMA ci;
+CREATE TABLE posts (id int PRIMARY KEY);
+CREATE TABLE tags (name ci.citext PRIMARY KEY);
+INSERT INTO posts VALUES (1);
+INSERT INTO tags VALUES ('Red'), ('Blue');
+SELECT habtm.create_join_table('posts', 'tags');
+SELECT habtm.add('posts', 'tags', 1, '{red,blue}') AS added;
+SELECT habtm.remove('posts', 'tags', 1, '{RED}') AS removed;
+ALTER SCHEMA ci RENAME TO case_insensitive;
+SELECT habtm.remove('posts', 'tags', 1, '{BLUE}') AS removed_after_rename;
+SELECT habtm.count('posts', 'tags', 1) AS left_over;
 
 \c :regress_db
 DROP DATABASE habtm_cache;
