@@ -170,8 +170,18 @@ fn repair(join_table: default!(Option<RegClass>, "NULL")) -> i64 {
         let run = || -> Result<i64> {
             Spi::connect_mut(|client| {
                 let mut total = 0;
-                for (a, i, owner) in arrays_to_visit(client, join_table)? {
-                    super::triggers::lock_association(&a, true);
+                let visits = arrays_to_visit(client, join_table)?;
+                // Every association's lock before any row is written, in ascending join-table
+                // OID order, as a side table's lock trigger takes them: a DELETE from a side
+                // table shared by two associations then queues behind repair (or repair behind
+                // it) instead of each holding one lock the other needs.
+                let mut locked: Vec<&Association> = visits.iter().map(|(a, _, _)| &**a).collect();
+                locked.sort_by_key(|a| a.join.to_u32());
+                locked.dedup_by_key(|a| a.join);
+                for a in locked {
+                    super::triggers::lock_association(a, true);
+                }
+                for (a, i, owner) in visits {
                     let sql = statements::rewrite(&a.shape, i);
                     total += as_owner(owner, || {
                         super::triggers::check_side_security(&a, i)?;
