@@ -86,14 +86,16 @@ fn adopt(
                              WHERE j.{ac} IS NULL OR j.{bc} IS NULL),
                            (SELECT pg_catalog.count(*) FROM {shown} j
                              WHERE (j.{ac} IS NOT NULL AND NOT EXISTS
-                                      (SELECT FROM {at} t WHERE t.{ak} OPERATOR(pg_catalog.=) j.{ac}))
+                                      (SELECT FROM {at} t WHERE t.{ak} {aeq} j.{ac}))
                                 OR (j.{bc} IS NOT NULL AND NOT EXISTS
-                                      (SELECT FROM {bt} t WHERE t.{bk} OPERATOR(pg_catalog.=) j.{bc}))),
+                                      (SELECT FROM {bt} t WHERE t.{bk} {beq} j.{bc}))),
                            (SELECT pg_catalog.count(*) FROM
                               (SELECT FROM {shown} j WHERE j.{ac} IS NOT NULL AND j.{bc} IS NOT NULL
                                 GROUP BY j.{ac}, j.{bc} HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1) d)",
                         at = a.display,
                         bt = b.display,
+                        aeq = a.key_eq,
+                        beq = b.key_eq,
                     ),
                     Some(1),
                     &[],

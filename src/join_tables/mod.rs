@@ -11,6 +11,7 @@ use pgrx::spi::SpiClient;
 
 use crate::catalog::{self, Registration};
 use crate::error::{HabtmError, Result};
+use crate::pg::operators::{self, Cmp};
 use crate::pg::regclass::RegClass;
 
 mod adopt;
@@ -28,6 +29,8 @@ struct SideTable {
     key: String,
     /// The key's type as `format_type` writes it, with `COLLATE` when not the type's default.
     key_type: String,
+    /// The key type's own `=`, `OPERATOR(schema.=)`, as the foreign key compares.
+    key_eq: String,
 }
 
 /// A relation that may take part in an association, as read from the catalog.
@@ -89,12 +92,12 @@ fn permanent_table(client: &SpiClient<'_>, argument: &'static str, rel: RegClass
 impl SideTable {
     fn read(client: &SpiClient<'_>, argument: &'static str, rel: RegClass) -> Result<SideTable> {
         let table = permanent_table(client, argument, rel)?;
-        let (key_columns, key_types) = primary_key(client, rel.0)?;
-        if key_columns.len() != 1 {
+        let key = primary_key(client, rel.0)?;
+        if key.columns.len() != 1 {
             return Err(HabtmError::NoSingleKey {
                 argument,
                 relation: table.display,
-                key_columns,
+                key_columns: key.columns,
             });
         }
         Ok(SideTable {
@@ -102,8 +105,9 @@ impl SideTable {
             display: table.display,
             schema_oid: table.schema_oid,
             name: table.name,
-            key: key_columns.into_iter().next().unwrap_or_default(),
-            key_type: key_types.into_iter().next().unwrap_or_default(),
+            key: key.columns.into_iter().next().unwrap_or_default(),
+            key_type: key.types.into_iter().next().unwrap_or_default(),
+            key_eq: operators::operator(key.type_oids[0], Cmp::Eq)?,
         })
     }
 }
@@ -123,10 +127,19 @@ fn relkind_name(relkind: &str) -> Option<&'static str> {
     }
 }
 
+/// A table's primary-key columns in key order, with their types.
+#[derive(Default)]
+struct PrimaryKey {
+    columns: Vec<String>,
+    type_oids: Vec<pg_sys::Oid>,
+    /// As `format_type` writes them, with `COLLATE` when not the type's default.
+    types: Vec<String>,
+}
+
 /// The primary-key columns of a table in key order, with their types.
-fn primary_key(client: &SpiClient<'_>, table: pg_sys::Oid) -> Result<(Vec<String>, Vec<String>)> {
+fn primary_key(client: &SpiClient<'_>, table: pg_sys::Oid) -> Result<PrimaryKey> {
     let rows = client.select(
-        "SELECT a.attname::pg_catalog.text,
+        "SELECT a.attname::pg_catalog.text, a.atttypid,
                 pg_catalog.format_type(a.atttypid, a.atttypmod)
                 OPERATOR(pg_catalog.||) CASE WHEN a.attcollation OPERATOR(pg_catalog.<>) t.typcollation
                         THEN ' COLLATE ' OPERATOR(pg_catalog.||) a.attcollation::pg_catalog.regcollation::pg_catalog.text
@@ -141,13 +154,14 @@ fn primary_key(client: &SpiClient<'_>, table: pg_sys::Oid) -> Result<(Vec<String
         None,
         &[RegClass(table).into()],
     )?;
-    let mut names = Vec::new();
-    let mut types = Vec::new();
+    let mut key = PrimaryKey::default();
     for row in rows {
-        names.push(row.get::<String>(1)?.unwrap_or_default());
-        types.push(row.get::<String>(2)?.unwrap_or_default());
+        key.columns.push(row.get::<String>(1)?.unwrap_or_default());
+        key.type_oids
+            .push(row.get::<pg_sys::Oid>(2)?.unwrap_or_default());
+        key.types.push(row.get::<String>(3)?.unwrap_or_default());
     }
-    Ok((names, types))
+    Ok(key)
 }
 
 /// The schema OID for a schema name, if it exists.

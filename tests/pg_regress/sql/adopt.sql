@@ -73,5 +73,17 @@ SELECT habtm.adopt('temp_links', 'parts', 'tags');
 SELECT * FROM describe('loose');
 SELECT count(*) AS registered FROM habtm.join_tables;
 
+-- Keys compare as their own type does, as the foreign key will: citext ids that differ only in
+-- case are no orphans.
+CREATE EXTENSION citext;
+CREATE TABLE labels (name citext PRIMARY KEY);
+CREATE TABLE notes (id int PRIMARY KEY);
+INSERT INTO labels VALUES ('red'), ('blue');
+INSERT INTO notes VALUES (1);
+CREATE TABLE labels_notes (label_id citext, note_id int);
+INSERT INTO labels_notes VALUES ('RED', 1), ('Blue', 1);
+SELECT habtm.adopt('labels_notes', 'labels', 'notes');
+SELECT habtm.ids('notes', 'labels', 1) AS labels;
+
 \c :regress_db
 DROP DATABASE habtm_adopt;
