@@ -31,8 +31,11 @@ Measured:
 Each timed run starts from a reset (untimed) and a CHECKPOINT; sides alternate, medians and
 their ratios are reported; all arrays are checked against the join table after the bulk load.
 RUNS (default 5) runs per side; the row-level trigger's bulk load, ~20x slower (9 minutes),
-gets ROW_RUNS (default 2). SCALE=0.1 shrinks everything for a quick try. PARTS (default
-bulk,small,clients,cascade) runs only the parts named: PARTS=small,clients takes ~10 minutes.
+gets ROW_RUNS (default 2; 0 leaves it out). SCALE=0.1 shrinks everything for a quick try. PARTS
+(default bulk,small,clients,cascade) runs only the parts named: PARTS=small,clients takes ~10
+minutes. VARIANTS="keys only,habtm" (comma-separated; keys only is always in) builds and times only
+those variants, each measured as in a full run. BENCH_JSON=PATH also writes every variant's runs
+and median there (bench/compare.sh reads it).
 
 Needs PGHOST/PGPORT/PGUSER/PGDATABASE; bench/run.sh provides a throwaway cluster.
 """
@@ -42,7 +45,7 @@ import statistics
 import subprocess
 import sys
 
-from common import psql, timed
+from common import psql, result, timed, write_json
 
 RUNS = int(os.environ.get("RUNS", "5"))
 ROW_RUNS = int(os.environ.get("ROW_RUNS", "2"))
@@ -55,8 +58,12 @@ PGBENCH_SECONDS = int(os.environ.get("PGBENCH_SECONDS", "4"))
 PG_BIN = os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")
 PARTS = set(os.environ.get("PARTS", "bulk,small,clients,cascade").split(","))
 
-VARIANTS = ["keys only", "habtm", "generated SQL", "hand stmt", "hand row", "floor"]
-BULK_VARIANTS = VARIANTS[:-1]
+ALL_VARIANTS = ["keys only", "habtm", "generated SQL", "hand stmt", "hand row", "floor"]
+_chosen = set(os.environ.get("VARIANTS", ",".join(ALL_VARIANTS)).split(",")) | {"keys only"}
+if _chosen - set(ALL_VARIANTS):
+    sys.exit(f"VARIANTS: unknown {', '.join(sorted(_chosen - set(ALL_VARIANTS)))} (known: {', '.join(ALL_VARIANTS)})")
+VARIANTS = [v for v in ALL_VARIANTS if v in _chosen]
+BULK_VARIANTS = [v for v in VARIANTS if v != "floor"]
 SUFFIX = {"keys only": "plain", "habtm": "habtm", "generated SQL": "gen", "hand stmt": "stmt", "hand row": "row",
           "floor": "floor"}
 UNSORTED = ("hand row", "floor")  # arrays kept with array_append: compared as sets
@@ -364,7 +371,7 @@ def main():
     b = {v: median(ts) for v, ts in times.items() if ts}
     if b:
         print(f"\nbulk INSERT ... SELECT of {links:,} links")
-        for v in BULK_VARIANTS:
+        for v in b:
             spread = (max(times[v]) - min(times[v])) / b[v] * 100
             print(f"  {v:14} {b[v] / 1000:8.2f} s  (spread {spread:3.0f}%)  {b[v] / b['keys only']:6.2f}x keys only")
 
@@ -398,7 +405,7 @@ def main():
             print(f"  {v:14} {median(tps[v]):10.0f} tps  {median(tps[v]) / median(tps['keys only']) * 100:5.0f}% of keys only")
 
     # cascade
-    cascade_variants = ["keys only", "habtm", "generated SQL", "hand stmt", "floor"]
+    cascade_variants = [v for v in ("keys only", "habtm", "generated SQL", "hand stmt", "floor") if v in VARIANTS]
     ctimes = {v: [] for v in cascade_variants}
     for run in range(RUNS if "cascade" in PARTS else 0):
         n = len(cascade_variants)
@@ -413,10 +420,21 @@ def main():
         for v in cascade_variants:
             print(f"  {v:14} {c[v]:9.1f} ms  {c[v] / c['keys only']:6.2f}x keys only")
 
+    results = {}
+    results.update({f"bulk: {v}": result("ms", ts) for v, ts in times.items() if ts})
+    results.update({f"small: {st}: {v}": result("ms", lat[(v, st)]) for v in VARIANTS for st in statements
+                    if lat[(v, st)]})
+    results.update({f"2 clients: {v}": result("tps", ts, higher_is_better=True) for v, ts in tps.items() if ts})
+    results.update({f"cascade: {v}": result("ms", ts) for v, ts in ctimes.items() if ts})
+    write_json(results)
+
+    if set(VARIANTS) != set(ALL_VARIANTS):
+        return  # the targets compare every variant
     print("\ntargets:")
     if b:
         print(f"  bulk, habtm / keys only:                 {b['habtm'] / b['keys only']:.2f}x  (target <= 1.15)")
-        print(f"  bulk, hand row / habtm:                  {b['hand row'] / b['habtm']:.1f}x  (target >= 10)")
+        if "hand row" in b:
+            print(f"  bulk, hand row / habtm:                  {b['hand row'] / b['habtm']:.1f}x  (target >= 10)")
         print(f"  bulk, generated SQL / habtm:             {b['generated SQL'] / b['habtm']:.2f}x  (the other design)")
     if "small" in PARTS:
         kl = {st: median(lat[("keys only", st)]) for st in statements}

@@ -18,13 +18,15 @@ server's clock around it, in one session, round trips included; a collection sid
 untimed in that session first (plans warm, as on a pooled connection). RUNS runs per side, the order
 rotated from run to run; medians and their ratios are reported.
 
+BENCH_JSON=PATH also writes every side's runs and median there (bench/compare.sh reads it).
+
 Needs PGHOST/PGPORT/PGUSER/PGDATABASE; bench/run.sh provides a throwaway cluster.
 """
 import os
 import statistics
 import sys
 
-from common import psql, timed
+from common import psql, result, timed, write_json
 
 RUNS = int(os.environ.get("RUNS", "7"))
 N = 10_000
@@ -202,6 +204,10 @@ def main():
     print(f"  habtm.add of one link / INSERT of one link:        {k['habtm.add of one link'] / k['INSERT of one link']:.2f}x")
     plain_count = k["count(*) of one owner's links"]
     print(f"  habtm.count / count(*):                            {k['habtm.count'] / plain_count:.2f}x")
+    write_json({**{f"replace: {label}": result("ms", ts) for label, ts in replace.items()},
+                **{f"collection: {label}": result("ms", ts) for label, ts in collection.items()},
+                **{f"per call: {label}": result("µs/call", [t * 1000 / CALLS for t in ts])
+                   for label, ts in calls.items()}})
 
 
 if __name__ == "__main__":

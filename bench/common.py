@@ -1,5 +1,8 @@
-"""Shared by the benchmarks: psql sessions and server-clock timing."""
+"""Shared by the benchmarks: psql sessions, server-clock timing, machine-readable results."""
+import json
+import os
 import re
+import statistics
 import subprocess
 import sys
 
@@ -22,3 +25,18 @@ def timed(side, reset):
                + body
                + "SELECT 'elapsed:' || round((extract(epoch FROM clock_timestamp()) - :t0) * 1000, 2);\n")
     return float(re.search(r"elapsed:([0-9.]+)", out).group(1))
+
+
+def result(unit, values, higher_is_better=False):
+    """One variant's measurements for write_json: its unit, every run, their median."""
+    return {"unit": unit, "higher_is_better": higher_is_better, "median": statistics.median(values),
+            "runs": list(values)}
+
+
+def write_json(results):
+    """With BENCH_JSON=PATH, writes {variant: result(...)} there as JSON (bench/compare.sh reads
+    it); what is measured and printed does not change."""
+    path = os.environ.get("BENCH_JSON")
+    if path:
+        with open(path, "w") as f:
+            json.dump(results, f, indent=1)
