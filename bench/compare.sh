@@ -67,7 +67,9 @@ cleanup() {
     local rc=$?
     cluster_stop "$cluster"
     local w
-    for w in "${worktrees[@]}"; do git -C "$REPO" worktree remove --force "$w" || true; done
+    for w in "${worktrees[@]}"; do
+        [ ! -d "$w" ] || git -C "$REPO" worktree remove --force "$w" || true
+    done
     rm -rf "$tmp"
     # Leave PostgreSQL 15 as the package tier does: this tree's release build installed. When
     # this tree is NEW's, bench/ aside, and has no changes, that is NEW's build: installed as is.
