@@ -172,13 +172,21 @@ for name, first in rounds["old"][0].items():
 print("\nNEW/OLD: the medians' ratio (for tps higher is better). OLD band: OLD's lowest and highest round"
       " median over OLD's median, the range the same code gave here on repetition. worse: the adjacent"
       " OLD/NEW round pairs in which NEW did worse.")
-if count < 3:
-    print("(with fewer than 3 rounds a side the band says little)")
+# How often a median of NEW's rounds falls outside OLD's band when nothing changed (both sides
+# drawn from one distribution): the chance flags to expect among this many variants.
+import random
+rng = random.Random(1)
+trials = 20000
+chance = sum(not min(o) <= statistics.median(n) <= max(o)
+             for o, n in (([rng.random() for _ in range(count)], [rng.random() for _ in range(count)])
+                          for _ in range(trials))) / trials
+total = len(rounds["old"][0])
+print(f"With {count} rounds a side and no change at all, a NEW median falls outside OLD's band with"
+      f" probability {chance:.3f}: about {chance * total:.1f} of these {total} variants by chance.")
 if flagged:
-    print(f"{len(flagged)} of {len(rounds['old'][0])} outside OLD's band: "
-          + "; ".join(f"{n} ({v})" for n, v in flagged))
+    print(f"{len(flagged)} of {total} outside OLD's band: " + "; ".join(f"{n} ({v})" for n, v in flagged))
 else:
-    print(f"all {len(rounds['old'][0])} ratios within OLD's band")
+    print(f"all {total} ratios within OLD's band")
 with open(f"{results}/summary.md", "w") as f:
     f.write("\n".join(md) + "\n")
 print(f"(rounds' output, JSON and this table as markdown: {results})")
