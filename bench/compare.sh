@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Compares two revisions side by side in one run, on PostgreSQL 15:
 #   bench/compare.sh OLD NEW associations|arrays
-#   ROUNDS=6 RUNS=1 SCALE=0.1 ROW_RUNS=0 bench/compare.sh ce91a86 main arrays
+#   ROUNDS=5 RUNS=1 SCALE=0.1 ROW_RUNS=0 bench/compare.sh ce91a86 main arrays
 #
 # Builds each revision's release library and SQL files once (`cargo pgrx package` in a temporary
 # `git worktree --detach` of it, kept in $COMPARE_CACHE/build/SHA: a second comparison of the
@@ -18,8 +18,8 @@
 # At the end, per variant: the median over rounds of each revision's per-round medians, NEW/OLD,
 # and OLD's band: the lowest and highest of OLD's own round medians over their median. A ratio
 # outside that band is flagged: NEW did worse (or better) than OLD's own repetitions ever did.
-# Beside it, in how many of the adjacent OLD/NEW round pairs NEW did worse (a sign test: with 6
-# pairs, 6 of 6 happens by chance one time in 64). Each round's output and JSON, and the table as
+# Beside it, in how many of the adjacent OLD/NEW round pairs NEW did worse (a sign test: with 5
+# pairs, 5 of 5 happens by chance one time in 32). Each round's output and JSON, and the table as
 # markdown, stay in $COMPARE_CACHE/runs/.
 #
 # Environment: ROUNDS (rounds per revision, default 4); RUNS, SCALE, PARTS, VARIANTS, ROW_RUNS,
