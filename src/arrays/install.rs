@@ -7,7 +7,7 @@ use pgrx::pg_sys;
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 
-use crate::catalog::{self, Association, Side, Writes};
+use crate::catalog::{self, Side, Writes};
 use crate::error::{HabtmError, OrRaise, Result};
 use crate::naming::check_identifier;
 use crate::pg::regclass::RegClass;
@@ -329,8 +329,7 @@ fn denormalize(
             })?;
             Spi::connect_mut(|client| {
                 catalog::lock(client)?;
-                let shown = RegClass(join).shown();
-                let row = registered(client, join, &shown)?;
+                let row = catalog::registered(client, join)?;
                 let [sa, sb] = &row.sides;
                 let (had_a, had_b) = (array_name(sa), array_name(sb));
                 // Both omitted: both sides, Rails' names. Otherwise the sides named.
@@ -428,8 +427,7 @@ fn normalize(join_table: Option<RegClass>, drop_columns: default!(Option<bool>, 
                 crate::error::required("habtm.normalize", "drop_columns", drop_columns)?;
             Spi::connect_mut(|client| {
                 catalog::lock(client)?;
-                let shown = RegClass(join).shown();
-                let row = registered(client, join, &shown)?;
+                let row = catalog::registered(client, join)?;
                 let [sa, sb] = &row.sides;
                 catalog::lock_tables(client, &[join, sa.table, sb.table])?;
                 let before = catalog::load(client, join)?;
@@ -450,13 +448,6 @@ fn normalize(join_table: Option<RegClass>, drop_columns: default!(Option<bool>, 
             })
         };
         run().or_raise()
-    })
-}
-
-/// The association of `join` (shown as `shown`), which must be registered.
-fn registered(client: &mut SpiClient<'_>, join: pg_sys::Oid, shown: &str) -> Result<Association> {
-    catalog::load(client, join)?.ok_or_else(|| HabtmError::NotRegistered {
-        table: shown.to_owned(),
     })
 }
 

@@ -282,10 +282,9 @@ fn join_sync<'a>(trigger: &'a PgTrigger<'a>) -> Fired<'a> {
                 }
                 if a.self_association() && event == JoinEvent::Update {
                     // the keys it touched get their arrays from the join table itself
-                    // (join_changed): a policy hiding links from this role would drop them
-                    for &i in &sides {
-                        check_row_security(a.join, &a.shape.join_sql, array_name(&a, i))?;
-                    }
+                    // (join_changed): a policy hiding links from this role would drop them (one
+                    // check: every side reads the same table as the same role)
+                    check_row_security(a.join, &a.shape.join_sql, array_name(&a, sides[0]))?;
                 }
                 if sides.len() == 2 && a.self_association() {
                     let _quiet = QuietGuard::new(Quiet::Table {
@@ -677,18 +676,14 @@ pub fn quiet_table(table: pg_sys::Oid) -> impl Drop {
     })
 }
 
-/// Refuses to rewrite (or compare) side `i`'s array under row-level security (for `repair` and
-/// `check`).
-pub fn check_side_security(a: &Association, i: usize) -> HResult<()> {
+/// Refuses to rewrite or compare side `i`'s array (`repair`, `check`) when row-level security
+/// applies to the current role on either table the comparison reads: the side table or the
+/// join table its expected ids come from.
+pub fn check_rebuild_security(a: &Association, i: usize) -> HResult<()> {
     check_row_security(
         a.sides[i].table,
         &a.shape.sides[i].table_sql,
         array_name(a, i),
-    )
-}
-
-/// Refuses to rewrite (or compare) side `i`'s array from a join table that row-level security
-/// filters for the current role (for `repair` and `check`).
-pub fn check_join_security(a: &Association, i: usize) -> HResult<()> {
+    )?;
     check_row_security(a.join, &a.shape.join_sql, array_name(a, i))
 }

@@ -15,23 +15,17 @@ use habtm_sql::arrays as statements;
 
 /// The associations to look at: one join table (which must be registered) or all with arrays.
 fn selected(client: &mut SpiClient<'_>, join_table: Option<RegClass>) -> Result<Vec<Association>> {
-    let joins = match join_table {
-        Some(j) => vec![j.0],
-        None => catalog::joins_with_arrays(client)?,
-    };
-    let mut out = Vec::new();
-    for j in joins {
-        match catalog::load(client, j)? {
-            Some(a) if a.has_arrays() => out.push(a),
-            Some(_) => {}
-            None => {
-                return Err(HabtmError::NotRegistered {
-                    table: RegClass(j).shown(),
-                })
+    let found = match join_table {
+        Some(j) => vec![catalog::registered(client, j.0)?],
+        None => {
+            let mut all = Vec::new();
+            for j in catalog::joins_with_arrays(client)? {
+                all.extend(catalog::load(client, j)?);
             }
+            all
         }
-    }
-    Ok(out)
+    };
+    Ok(found.into_iter().filter(|a| a.has_arrays()).collect())
 }
 
 /// Runs `f` as `owner` in a security-restricted operation, as VACUUM and REFRESH MATERIALIZED
@@ -140,8 +134,7 @@ fn check(
                     as_owner(owner, || {
                         // compared as this role sees both tables: a policy hiding rows from it
                         // would report drift that is not there, or hide drift that is
-                        super::triggers::check_side_security(&a, i)?;
-                        super::triggers::check_join_security(&a, i)?;
+                        super::triggers::check_rebuild_security(&a, i)?;
                         for row in client.select(&sql, None, &[])? {
                             out.push((
                                 RegClass(a.join),
@@ -184,9 +177,8 @@ fn repair(join_table: default!(Option<RegClass>, "NULL")) -> i64 {
                 for (a, i, owner) in visits {
                     let sql = statements::rewrite(&a.shape, i);
                     total += as_owner(owner, || {
-                        super::triggers::check_side_security(&a, i)?;
                         // the arrays are rewritten from the join table as this role sees it
-                        super::triggers::check_join_security(&a, i)?;
+                        super::triggers::check_rebuild_security(&a, i)?;
                         let _quiet = super::triggers::quiet_table(a.sides[i].table);
                         Ok(plans::run(client, &sql, &[], true)?
                             .first()

@@ -13,6 +13,7 @@ use crate::pg::regclass::RegClass;
 use super::call::*;
 
 /// Links `id` to each of `targets`; existing links and repeated ids are ignored. Returns the
+/// number of links created. (Rails `<<`, LoopBack `add`.)
 #[pg_extern(volatile, name = "add")]
 fn add_links(
     owner: Option<RegClass>,

@@ -172,6 +172,14 @@ pub fn unregister(client: &mut SpiClient<'_>, table: pg_sys::Oid) -> Result<()> 
     Ok(())
 }
 
+/// The association of `join`, which must be registered (`42704` otherwise, naming it as the
+/// caller's `search_path` shows it). Uncached, as the DDL functions read it.
+pub fn registered(client: &mut SpiClient<'_>, join: pg_sys::Oid) -> Result<Association> {
+    load(client, join)?.ok_or_else(|| HabtmError::NotRegistered {
+        table: RegClass(join).shown(),
+    })
+}
+
 /// Names a join table's id arrays (`None`: none on that side) and their write modes.
 pub fn set_arrays(
     client: &mut SpiClient<'_>,

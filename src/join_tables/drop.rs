@@ -3,9 +3,10 @@
 use pgrx::prelude::*;
 
 use crate::catalog;
-use crate::error::{required, HabtmError, OrRaise, Result};
+use crate::error::{required, OrRaise, Result};
 use crate::pg::regclass::RegClass;
 
+/// Drops a registered join table and its catalog rows.
 #[pg_extern(volatile)]
 #[search_path(pg_catalog, pg_temp)]
 fn drop_join_table(join_table: Option<RegClass>) {
@@ -14,10 +15,8 @@ fn drop_join_table(join_table: Option<RegClass>) {
             let join_table = required("habtm.drop_join_table", "join_table", join_table)?;
             Spi::connect_mut(|client| {
                 catalog::lock(client)?;
+                let association = catalog::registered(client, join_table.0)?;
                 let shown = join_table.shown();
-                let Some(association) = catalog::load(client, join_table.0)? else {
-                    return Err(HabtmError::NotRegistered { table: shown });
-                };
                 let (a, b) = (association.sides[0].table, association.sides[1].table);
                 // the sides only when their triggers change (arrays): a join table's owner may
                 // drop it, as DROP TABLE allows, without owning the tables it joins

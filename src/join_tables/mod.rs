@@ -273,7 +273,6 @@ fn foreign_key_of(side: &SideTable) -> Result<String> {
     })
 }
 
-/// Drops a registered join table and its catalog rows.
 /// A column of the join table being adopted.
 fn column_exists(client: &SpiClient<'_>, table: pg_sys::Oid, column: &str) -> Result<bool> {
     let rows = client.select(

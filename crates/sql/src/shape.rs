@@ -40,10 +40,3 @@ pub struct ArrayShape {
     /// ` COLLATE schema.name` for a collatable element type, else empty.
     pub collate_sql: String,
 }
-
-impl Shape {
-    /// Whether either side keeps an id array.
-    pub fn has_arrays(&self) -> bool {
-        self.sides.iter().any(|s| s.array.is_some())
-    }
-}
