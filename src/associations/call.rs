@@ -171,13 +171,12 @@ pub(super) fn check_type(
     })
 }
 
-/// Checks the arguments of a call: types, NULL elements, and that the owner row exists.
-pub(super) fn check_call(
+/// Checks the types of a call's arguments (remembered per backend once accepted).
+fn check_types(
     client: &mut SpiClient<'_>,
     a: &Direction,
     id: &AnyValue,
     targets: Option<&AnyValue>,
-    writing: bool,
 ) -> Result<()> {
     check_type(
         client,
@@ -197,61 +196,131 @@ pub(super) fn check_call(
             RegClass(a.target().table),
         )?;
     }
-    let mut args: Vec<DatumWithOid> = vec![id.param()];
-    // NULL elements (22004), or NULL for a multidimensional array (2202E, as for id arrays;
-    // array_position would say 0A000)
-    let null_element = match targets {
-        Some(t) => {
-            args.push(t.param());
-            format!(
-                "CASE WHEN pg_catalog.array_ndims({t}) OPERATOR(pg_catalog.>) 1 THEN NULL
-                      ELSE pg_catalog.array_position({t}, NULL) IS NOT NULL END",
-                t = a.targets_param(2)
-            )
-        }
-        None => "false".into(),
-    };
-    // Writers of one owner's links take turns (until their transaction ends): `replace` deletes
-    // and then inserts, and two such statements on one owner could otherwise each wait for a row
-    // the other has written (a deadlock). Readers and other owners are not held up.
-    let lock = if writing {
-        format!(
-            ", pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended({} OPERATOR(pg_catalog.||) CAST($1 AS pg_catalog.text), 0))",
-            quote_literal(format!("habtm {} {} ", a.association.join.to_u32(), a.owner_sql().join_column_sql))
-        )
-    } else {
-        String::new()
-    };
-    let sql = format!(
-        "SELECT EXISTS (SELECT FROM {owner} o WHERE o.{key} {eq} {id}), {null_element},
-                CAST($1 AS pg_catalog.text){lock}",
+    Ok(())
+}
+
+/// `true` when no element of the targets (`$2`) is NULL; NULL when they are multidimensional
+/// (2202E, as for id arrays; array_position would say 0A000).
+fn targets_sound(a: &Direction) -> String {
+    format!(
+        "CASE WHEN pg_catalog.array_ndims({t}) OPERATOR(pg_catalog.>) 1 THEN NULL
+              ELSE pg_catalog.array_position({t}, NULL) IS NULL END",
+        t = a.targets_param(2)
+    )
+}
+
+/// The owner's writer lock, a `void` expression. Writers of one owner's links take turns (until
+/// their transaction ends): `replace` deletes and then inserts, and two such statements on one
+/// owner could otherwise each wait for a row the other has written (a deadlock). Readers and
+/// other owners are not held up.
+fn writer_lock(a: &Direction) -> String {
+    format!(
+        "pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended({} OPERATOR(pg_catalog.||) CAST($1 AS pg_catalog.text), 0))",
+        quote_literal(format!("habtm {} {} ", a.association.join.to_u32(), a.owner_sql().join_column_sql))
+    )
+}
+
+/// Whether the owner row exists, as the role sees it.
+fn owner_found(a: &Direction) -> String {
+    format!(
+        "EXISTS (SELECT FROM {owner} o WHERE o.{key} {eq} {id})",
         owner = a.owner_sql().table_sql,
         key = a.owner_sql().key_sql,
         eq = a.owner_sql().eq_sql,
         id = a.owner_param(1),
-    );
-    let row = plans::run(client, &sql, &args, false)?.first();
-    let null_element = row.get::<bool>(2)?;
-    if targets.is_some() && null_element.is_none() {
+    )
+}
+
+/// The checks as one boolean expression, the writer's lock taken first: true when they pass.
+fn guard(a: &Direction, targets: bool, writing: bool) -> String {
+    let mut guard = String::new();
+    if writing {
+        guard.push_str(&writer_lock(a));
+        guard.push_str(" IS NOT NULL AND ");
+    }
+    guard.push_str(&owner_found(a));
+    if targets {
+        guard.push_str(" AND ");
+        guard.push_str(&targets_sound(a));
+    }
+    guard
+}
+
+/// The checks of a call's values, as a statement's select list: `owner_found` (the owner row
+/// exists, as the role sees it), `bad_targets` (an element is NULL; NULL when `targets` is
+/// multidimensional), `id_text`, and for writers the owner's writer lock. `$1` is the id, `$2`
+/// the targets when `targets`.
+fn checks(a: &Direction, targets: bool, writing: bool) -> String {
+    let bad_targets = if targets {
+        format!("NOT {}", targets_sound(a))
+    } else {
+        "false".into()
+    };
+    let lock = if writing {
+        format!(", {}", writer_lock(a))
+    } else {
+        String::new()
+    };
+    format!(
+        "{found} AS owner_found, {bad_targets} AS bad_targets,
+         CAST($1 AS pg_catalog.text) AS id_text{lock}",
+        found = owner_found(a),
+    )
+}
+
+/// What [`checks`] found, as the call's error if there is one. `id_text` is read only then.
+fn verdict(
+    a: &Direction,
+    owner_found: Option<bool>,
+    bad_targets: Option<bool>,
+    id_text: impl FnOnce() -> Result<Option<String>>,
+    targets: bool,
+    writing: bool,
+) -> Result<()> {
+    if targets && bad_targets.is_none() {
         return Err(HabtmError::BadIdArray {
             what: "targets".into(),
             reason: "is multidimensional",
         });
     }
-    if null_element.unwrap_or(false) {
+    if bad_targets.unwrap_or(false) {
         return Err(HabtmError::NullArgument {
             function: "habtm",
             argument: "an element of targets",
         });
     }
-    if !row.get::<bool>(1)?.unwrap_or(false) {
+    if !owner_found.unwrap_or(false) {
         return Err(HabtmError::MissingRow {
             table: a.owner_shown(),
-            id: row.get::<String>(3)?.unwrap_or_default(),
+            id: id_text()?.unwrap_or_default(),
             writing,
         });
     }
     Ok(())
+}
+
+/// Checks the arguments of a call: types, NULL elements, and that the owner row exists; takes
+/// the owner's writer lock for writers.
+pub(super) fn check_call(
+    client: &mut SpiClient<'_>,
+    a: &Direction,
+    id: &AnyValue,
+    targets: Option<&AnyValue>,
+    writing: bool,
+) -> Result<()> {
+    check_types(client, a, id, targets)?;
+    let mut args: Vec<DatumWithOid> = vec![id.param()];
+    args.extend(targets.map(AnyValue::param));
+    let sql = format!("SELECT {}", checks(a, targets.is_some(), writing));
+    let row = plans::run(client, &sql, &args, false)?.first();
+    verdict(
+        a,
+        row.get::<bool>(1)?,
+        row.get::<bool>(2)?,
+        || Ok(row.get::<String>(3)?),
+        targets.is_some(),
+        writing,
+    )
 }
 
 /// A required argument of an association function.
@@ -306,35 +375,126 @@ pub(super) fn with_target<R>(
     .or_raise()
 }
 
-/// A call whose result is one bigint from one statement: `template` (see
-/// [`Association::render`]) with `$1` the id and, when `targets` is given, `$2` the targets.
+/// The statement of a call whose result is one bigint (see [`counted`]): a template (see
+/// [`Direction::render`]) with `$1` the id, `$2` the targets when given, `{links}` (see
+/// [`Direction::visible_links`]) and `{ok}`, true when the call's checks pass. Every write is
+/// conditioned on `{ok}`, so that a failed call changes nothing.
+#[derive(Clone, Copy)]
+pub(super) struct Counted {
+    /// An `INSERT` or `DELETE` without `RETURNING` (the result is the rows it wrote), or, for a
+    /// reader, a `SELECT` of one `bigint`.
+    pub sql: &'static str,
+    pub writes: bool,
+    pub mode: PlanMode,
+}
+
+impl Counted {
+    /// `sql` rendered, with `{ok}` replaced by `ok`, which is not rendered: the checks hold
+    /// names, which may contain anything, `{j}` included.
+    fn render(&self, a: &Direction, ok: &str) -> String {
+        let parts: Vec<String> = self
+            .sql
+            .split("{ok}")
+            .map(|part| a.visible_links(part))
+            .collect();
+        parts.join(ok)
+    }
+}
+
+/// A call whose result is one bigint. A statement planned by PostgreSQL's choice
+/// ([`PlanMode::Default`]) runs after [`check_call`]. One always generic runs first as it is,
+/// `{ok}` being the checks themselves (the writer's lock, the owner row, the targets without NULLs; one plan, as
+/// a second statement for the checks cost a fifth of a one-link `add`). When it reports nothing
+/// done — a failed check, or nothing to do — it runs again with the checks' results returned
+/// beside it, in one snapshot, which decides: the error, or 0. When `targets` is one
+/// single-element array, `one` is used if given: a statement on one whole pair key, whose plan
+/// no statistics change.
 pub(super) fn counted(
     owner: Option<RegClass>,
     relation: Option<&str>,
     id: Option<AnyValue>,
     targets: Option<Option<AnyValue>>,
     writing: bool,
-    template: &str,
+    many: Counted,
+    one: Option<Counted>,
 ) -> i64 {
-    with_association(
-        owner,
-        relation,
-        id,
-        targets,
-        writing,
-        |client, a, id, targets| {
+    let run = || -> Result<i64> {
+        let owner = required("owner", owner)?;
+        let relation = required("relation", relation)?;
+        let id = required("id", id)?;
+        let targets = match targets {
+            Some(t) => Some(required("targets", t)?),
+            None => None,
+        };
+        Spi::connect_mut(|client| {
+            let a = catalog::by_name(client, owner, relation)?;
+            check_types(client, &a, &id, targets.as_ref())?;
+            let statement = match one {
+                Some(one)
+                    if targets
+                        .as_ref()
+                        .is_some_and(AnyValue::is_single_element_array) =>
+                {
+                    one
+                }
+                _ => many,
+            };
             let mut args = vec![id.param()];
-            args.extend(targets.map(AnyValue::param));
-            plans::count(
-                client,
-                &a.visible_links(template),
-                &args,
+            args.extend(targets.as_ref().map(AnyValue::param));
+            let given = targets.is_some();
+            if let PlanMode::Default = statement.mode {
+                // A statement PostgreSQL may plan for each call's values (the owner's links):
+                // the checks first, in a statement of their own whose plan is kept, so that
+                // re-planning stays as cheap as for the bare statement.
+                check_call(client, &a, &id, targets.as_ref(), writing)?;
+                let sql = statement.render(&a, "true");
+                return Ok(if statement.writes {
+                    plans::processed(client, &sql, &args, statement.mode)? as i64
+                } else {
+                    plans::count(client, &sql, &args, false, statement.mode)?
+                });
+            }
+            let guard = format!("(SELECT {})", guard(&a, given, writing));
+            let sql = statement.render(&a, &guard);
+            let done = if statement.writes {
+                plans::processed(client, &sql, &args, statement.mode)? as i64
+            } else {
+                plans::count(client, &sql, &args, false, statement.mode)?
+            };
+            if done > 0 {
+                return Ok(done);
+            }
+            let ok = "(SELECT c.owner_found AND NOT c.bad_targets FROM checked c)";
+            let checked = if statement.writes {
+                format!(
+                    "WITH checked AS MATERIALIZED (SELECT {checks}), done AS ({work} RETURNING 1)
+                     SELECT c.owner_found, c.bad_targets, c.id_text,
+                            (SELECT pg_catalog.count(*) FROM done) FROM checked c",
+                    checks = checks(&a, given, writing),
+                    work = statement.render(&a, ok),
+                )
+            } else {
+                format!(
+                    "WITH checked AS MATERIALIZED (SELECT {checks})
+                     SELECT c.owner_found, c.bad_targets, c.id_text, ({result}) FROM checked c",
+                    checks = checks(&a, given, writing),
+                    result = statement.render(&a, ok),
+                )
+            };
+            let row = plans::first_row(client, &checked, &args, writing, statement.mode)?
+                .expect("one row from checked");
+            verdict(
+                &a,
+                row.bool(1),
+                row.bool(2),
+                || Ok(row.text(3)),
+                given,
                 writing,
-                PlanMode::Generic,
-            )
-        },
-    )
-    .or_raise()
+            )?;
+            Ok(row.int8(4).unwrap_or(0))
+        })
+    };
+    run().or_raise()
 }
 
 /// What a reader returns: rows (or ids) as `jsonb`, or, in the typed forms, in the type their

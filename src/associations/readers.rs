@@ -9,7 +9,7 @@ use super::filter::Filter;
 use crate::catalog::{self};
 use crate::error::{HabtmError, OrRaise, Result};
 use crate::pg::json::JsonArg;
-use crate::pg::plans::{self};
+use crate::pg::plans::{self, PlanMode};
 use crate::pg::polymorphic::AnyValue;
 use crate::pg::raw::{self, Kind, Materialized, Raw, RawJsonb, ResultType};
 use crate::pg::regclass::RegClass;
@@ -26,7 +26,13 @@ fn count_links(owner: Option<RegClass>, relation: Option<&str>, id: Option<AnyVa
             id,
             None,
             false,
-            "SELECT pg_catalog.count(*) FROM {links} WHERE {oc} {oeq} {id}",
+            // One owner's links: their number decides the plan.
+            Counted {
+                sql: "SELECT pg_catalog.count(*) FROM {links} WHERE {oc} {oeq} {id} AND {ok}",
+                writes: false,
+                mode: PlanMode::Default,
+            },
+            None,
         )
     })
 }

@@ -7,8 +7,8 @@
 //! types: a renamed table gives new text and a new plan, and PostgreSQL's plan cache re-plans a
 //! kept plan itself when a table it uses changes. Kept plans may become generic, so statements
 //! are written to stay linear then (no `NOT (x = ANY($n))` over large arrays: an anti-join).
-//! The short per-owner statements run by [`count`] with [`PlanMode::Generic`] are always
-//! generic: PostgreSQL would otherwise re-plan some of them on every call.
+//! Each statement is planned as [`PlanMode`] says: by PostgreSQL's own choice when its best plan
+//! depends on the data, always generic only when no data can change it.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -148,35 +148,128 @@ unsafe fn param_list(args: &[DatumWithOid<'_>]) -> pg_sys::ParamListInfo {
     }
 }
 
-/// How [`count`] plans its statement.
+/// How [`first_row`] and [`count`] plan their statement.
 #[derive(Clone, Copy)]
 pub enum PlanMode {
-    /// PostgreSQL's choice between custom and generic plans: for statements whose best plan
-    /// depends on an id array's real size (`replace`'s and `destroy`'s anti-joins).
+    /// PostgreSQL's own choice between a plan for the values at hand and a generic one
+    /// (`plan_cache_mode`), as for a user's prepared statement: for every statement whose best
+    /// plan depends on the data, such as one owner's links (`WHERE owner_column = $1`). A
+    /// generic plan cannot know which owner it serves: when the statistics say a few owners
+    /// hold most links, it is a sequential scan, and a kept plan forced generic cost every
+    /// other owner 80–180× the plain statement.
     Default,
-    /// Always generic. For the short statements of one owner's links (`add`, `remove`, `clear`,
-    /// `count`): their generic plans are index scans, linear in the ids given, but a custom plan
-    /// looks cheaper to PostgreSQL for a small id array (its length is known), so in the default
-    /// mode it re-planned `remove` on every call — a tenth of the time of an add/remove loop
-    /// with id arrays.
+    /// Always generic, for statements whose plan no statistics can change: one link by its
+    /// whole pair key (the join table's unique index, a one-row probe whatever the estimates),
+    /// an `INSERT` from the ids given. PostgreSQL's choice would re-plan some of them on every
+    /// call (a custom plan looks cheaper once an array's length is known).
     Generic,
 }
 
+impl PlanMode {
+    fn cursor_options(self) -> u32 {
+        match self {
+            PlanMode::Default => 0,
+            PlanMode::Generic => pg_sys::CURSOR_OPT_GENERIC_PLAN,
+        }
+    }
+}
+
 /// Runs `sql`, whose result is one `bigint` (a count), with `args` through a kept plan made in
-/// `mode`, and returns that count (0 for NULL or no row). Needs the SPI connection `_client`
+/// `mode`, and returns that count (0 for NULL or no row). Needs the SPI connection `client`
 /// stands for.
 pub fn count(
-    _client: &mut SpiClient<'_>,
+    client: &mut SpiClient<'_>,
     sql: &str,
     args: &[DatumWithOid<'_>],
     mutating: bool,
     mode: PlanMode,
 ) -> Result<i64> {
-    let options = match mode {
-        PlanMode::Default => 0,
-        PlanMode::Generic => pg_sys::CURSOR_OPT_GENERIC_PLAN,
-    };
-    let plan = raw_plan(sql, args, options);
+    Ok(first_row(client, sql, args, mutating, mode)?
+        .and_then(|row| row.int8(1))
+        .unwrap_or(0))
+}
+
+/// Runs the data-modifying `sql` (no `RETURNING`) with `args` through a kept plan made in
+/// `mode`, and returns the number of rows it processed. Needs the SPI connection `_client`
+/// stands for.
+pub fn processed(
+    _client: &mut SpiClient<'_>,
+    sql: &str,
+    args: &[DatumWithOid<'_>],
+    mode: PlanMode,
+) -> Result<u64> {
+    let plan = raw_plan(sql, args, mode.cursor_options());
+    // SAFETY: inside the SPI connection `_client` stands for; the values live for the call.
+    unsafe {
+        let options = pg_sys::SPIExecuteOptions {
+            params: param_list(args),
+            read_only: false,
+            ..Default::default()
+        };
+        let rc = pg_sys::SPI_execute_plan_extended(plan.0, &options);
+        pgrx::spi::Spi::check_status(rc)?;
+        Ok(pg_sys::SPI_processed)
+    }
+}
+
+/// The first row of a statement run by [`first_row`], read in place from SPI's tuple table
+/// (valid while the SPI connection it borrows lasts).
+pub struct FirstRow<'c> {
+    tuple: pg_sys::HeapTuple,
+    desc: pg_sys::TupleDesc,
+    _client: std::marker::PhantomData<&'c SpiClient<'c>>,
+}
+
+impl FirstRow<'_> {
+    /// Column `n` (from 1), checked to be of type `oid`; `None` for NULL.
+    fn datum(&self, n: i32, oid: pg_sys::Oid) -> Option<pg_sys::Datum> {
+        // SAFETY: the tuple and its descriptor are SPI's, alive while the connection lasts.
+        unsafe {
+            assert_eq!(
+                pg_sys::SPI_gettypeid(self.desc, n),
+                oid,
+                "column {n} of a habtm statement"
+            );
+            let mut isnull = false;
+            let value = pg_sys::SPI_getbinval(self.tuple, self.desc, n, &mut isnull);
+            (!isnull).then_some(value)
+        }
+    }
+
+    /// Column `n`, a `bigint`.
+    pub fn int8(&self, n: i32) -> Option<i64> {
+        self.datum(n, pg_sys::INT8OID).map(|d| d.value() as i64)
+    }
+
+    /// Column `n`, a `boolean`.
+    pub fn bool(&self, n: i32) -> Option<bool> {
+        self.datum(n, pg_sys::BOOLOID).map(|d| d.value() != 0)
+    }
+
+    /// Column `n`, a `text`.
+    pub fn text(&self, n: i32) -> Option<String> {
+        self.datum(n, pg_sys::TEXTOID).map(|d| {
+            // SAFETY: a text datum of SPI's tuple; text_to_cstring detoasts and copies it.
+            unsafe {
+                let c = pg_sys::text_to_cstring(d.cast_mut_ptr());
+                let s = std::ffi::CStr::from_ptr(c).to_string_lossy().into_owned();
+                pg_sys::pfree(c.cast());
+                s
+            }
+        })
+    }
+}
+
+/// Runs `sql` with `args` through a kept plan made in `mode` and returns its first row, if any.
+/// Needs the SPI connection `_client` stands for.
+pub fn first_row<'c>(
+    _client: &'c mut SpiClient<'_>,
+    sql: &str,
+    args: &[DatumWithOid<'_>],
+    mutating: bool,
+    mode: PlanMode,
+) -> Result<Option<FirstRow<'c>>> {
+    let plan = raw_plan(sql, args, mode.cursor_options());
     // SAFETY: inside the SPI connection `_client` stands for; the values live for the call.
     unsafe {
         let options = pg_sys::SPIExecuteOptions {
@@ -188,16 +281,13 @@ pub fn count(
         pgrx::spi::Spi::check_status(rc)?;
         let table = pg_sys::SPI_tuptable;
         if table.is_null() || pg_sys::SPI_processed == 0 {
-            return Ok(0);
+            return Ok(None);
         }
-        assert_eq!(
-            pg_sys::SPI_gettypeid((*table).tupdesc, 1),
-            pg_sys::INT8OID,
-            "count runs statements that return a bigint"
-        );
-        let mut isnull = false;
-        let value = pg_sys::SPI_getbinval(*(*table).vals, (*table).tupdesc, 1, &mut isnull);
-        Ok(if isnull { 0 } else { value.value() as i64 })
+        Ok(Some(FirstRow {
+            tuple: *(*table).vals,
+            desc: (*table).tupdesc,
+            _client: std::marker::PhantomData,
+        }))
     }
 }
 

@@ -29,6 +29,25 @@ impl AnyValue {
         }
     }
 
+    /// Whether the value is an array (of a real array type, not a literal) of exactly one
+    /// element, NULL or not.
+    pub fn is_single_element_array(&self) -> bool {
+        // SAFETY: a syscache lookup; then the datum is an array of this very type, detoasted
+        // (a copy if it was toasted, freed with the call's memory) before its header is read.
+        unsafe {
+            if self.typoid == pg_sys::UNKNOWNOID
+                || pg_sys::get_element_type(self.typoid) == pg_sys::InvalidOid
+            {
+                return false;
+            }
+            let array = pg_sys::pg_detoast_datum(self.datum.cast_mut_ptr());
+            let array = pgrx::array::RawArray::from_ptr(
+                std::ptr::NonNull::new(array.cast()).expect("a detoasted array"),
+            );
+            array.dims() == [1]
+        }
+    }
+
     /// The value as an SPI parameter of its type (see [`AnyValue::type_oid`]). It borrows the
     /// argument's memory, which lives as long as the function call.
     pub fn param<'a>(&self) -> DatumWithOid<'a> {
