@@ -33,7 +33,7 @@ import os
 import statistics
 import sys
 
-from common import psql, result, timed, write_json
+from common import progress, progress_done, psql, result, timed, write_json
 
 RUNS = int(os.environ.get("RUNS", "7"))
 N = 10_000
@@ -240,17 +240,6 @@ def per_call():
             out[(dist, size, function)] = times
     progress_done()
     return out
-
-
-def progress(what):
-    """One line that a user running the benchmark sees move (on stderr, overwritten)."""
-    sys.stderr.write(f"\r\033[K{what}")
-    sys.stderr.flush()
-
-
-def progress_done():
-    sys.stderr.write("\r\033[K")
-    sys.stderr.flush()
 
 
 def check_same_result():

@@ -40,3 +40,14 @@ def write_json(results):
     if path:
         with open(path, "w") as f:
             json.dump(results, f, indent=1)
+
+
+def progress(what):
+    """One line a user running a benchmark sees move (stderr, overwritten in place)."""
+    sys.stderr.write(f"\r\033[K{what}")
+    sys.stderr.flush()
+
+
+def progress_done():
+    sys.stderr.write("\r\033[K")
+    sys.stderr.flush()
