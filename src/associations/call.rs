@@ -352,27 +352,58 @@ pub(super) fn with_association<R>(
     })
 }
 
-/// A reader of one target (`exists`, `find`): [`with_association`], and `target` checked too.
+/// A reader of one target (`exists`, `find`), in one statement with its check: `columns`
+/// (see [`Direction::render`]; `$1` the id, `$2` the target) are selected after the owner row's
+/// check, and `read` gets the row, those columns from 3. The arguments are checked first, and
+/// the errors come in the order of [`with_association`]'s.
 pub(super) fn with_target<R>(
     owner: Option<RegClass>,
     relation: Option<&str>,
     id: Option<AnyValue>,
     target: Option<AnyValue>,
-    body: impl FnOnce(&mut SpiClient<'_>, &Direction, &AnyValue, &AnyValue) -> Result<R>,
+    columns: impl FnOnce(&Direction) -> String,
+    read: impl FnOnce(&Direction, pgrx::spi::SpiTupleTable<'_>) -> Result<R>,
 ) -> R {
-    let target = required("target", target).or_raise();
-    with_association(owner, relation, id, None, false, |client, a, id, _| {
-        check_type(
-            client,
-            target.type_oid(),
-            a.target().join_type,
-            false,
-            "target",
-            RegClass(a.target().table),
-        )?;
-        body(client, a, id, &target)
-    })
-    .or_raise()
+    let run = || -> Result<R> {
+        let target = required("target", target)?;
+        let owner = required("owner", owner)?;
+        let relation = required("relation", relation)?;
+        let id = required("id", id)?;
+        Spi::connect_mut(|client| {
+            let a = catalog::by_name(client, owner, relation)?;
+            check_types(client, &a, &id, None)?;
+            if let Err(wrong) = check_type(
+                client,
+                target.type_oid(),
+                a.target().join_type,
+                false,
+                "target",
+                RegClass(a.target().table),
+            ) {
+                // a missing owner row is reported first, as by every other function
+                check_call(client, &a, &id, None, false)?;
+                return Err(wrong);
+            }
+            // The owner's check and the reader's columns in one statement, its plan kept: the
+            // target is given by its whole pair key (a one-row probe whatever the statistics).
+            let sql = format!(
+                "SELECT {found}, CAST($1 AS pg_catalog.text), {columns}",
+                found = owner_found(&a),
+                columns = columns(&a),
+            );
+            let row = plans::run(client, &sql, &[id.param(), target.param()], false)?.first();
+            verdict(
+                &a,
+                row.get::<bool>(1)?,
+                Some(false),
+                || Ok(row.get::<String>(2)?),
+                false,
+                false,
+            )?;
+            read(&a, row)
+        })
+    };
+    run().or_raise()
 }
 
 /// The statement of a call whose result is one bigint (see [`counted`]): a template (see

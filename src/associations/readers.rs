@@ -46,19 +46,18 @@ fn link_exists(
     target: Option<AnyValue>,
 ) -> bool {
     crate::pg::errors::keeping_errors(move || {
-        with_target(owner, relation, id, target, |client, a, id, target| {
-            let row = plans::run(
-                client,
-                &a.visible_links(
-                    "SELECT EXISTS (SELECT FROM {links} WHERE {oc} {oeq} {id}
-                                       AND {tc} {teq} {target_id})",
-                ),
-                &[id.param(), target.param()],
-                false,
-            )?
-            .first();
-            Ok(row.get::<bool>(1)?.unwrap_or(false))
-        })
+        with_target(
+            owner,
+            relation,
+            id,
+            target,
+            |a| {
+                a.visible_links(
+                    "EXISTS (SELECT FROM {links} WHERE {oc} {oeq} {id} AND {tc} {teq} {target_id})",
+                )
+            },
+            |_, row| Ok(row.get::<bool>(3)?.unwrap_or(false)),
+        )
     })
 }
 
@@ -96,25 +95,30 @@ fn found_row<K: Kind>(
     target: Option<AnyValue>,
     form: Form,
 ) -> Raw<K> {
-    with_target(owner, relation, id, target, |client, a, id, target| {
-        form.check_rows(a.target().table)?;
-        let template = "SELECT {row}, CAST($2 AS pg_catalog.text), CAST($1 AS pg_catalog.text)
-                          FROM (SELECT 1) AS one
-                          LEFT JOIN ({target} t JOIN {j} j ON j.{tc} {teq} t.{tk}
-                                     AND j.{oc} {oeq} {id})
-                            ON t.{tk} {teq} {target_id}";
-        let sql = a.render(&template.replace("{row}", &form.row("t")));
-        let row = plans::run(client, &sql, &[id.param(), target.param()], false)?.first();
-        match row.get::<Raw<K>>(1)? {
-            Some(found) => Ok(found),
-            None => Err(HabtmError::NotAssociated {
-                target: a.target_shown(),
-                target_id: row.get::<String>(2)?.unwrap_or_default(),
-                owner: a.owner_shown(),
-                owner_id: row.get::<String>(3)?.unwrap_or_default(),
-            }),
-        }
-    })
+    with_target(
+        owner,
+        relation,
+        id,
+        target,
+        |a| {
+            let template = "(SELECT {row} FROM {target} t JOIN {j} j ON j.{tc} {teq} t.{tk}
+                               AND j.{oc} {oeq} {id} WHERE t.{tk} {teq} {target_id}),
+                            CAST($2 AS pg_catalog.text)";
+            a.render(&template.replace("{row}", &form.row("t")))
+        },
+        |a, row| {
+            form.check_rows(a.target().table)?;
+            match row.get::<Raw<K>>(3)? {
+                Some(found) => Ok(found),
+                None => Err(HabtmError::NotAssociated {
+                    target: a.target_shown(),
+                    target_id: row.get::<String>(4)?.unwrap_or_default(),
+                    owner: a.owner_shown(),
+                    owner_id: row.get::<String>(2)?.unwrap_or_default(),
+                }),
+            }
+        },
+    )
 }
 
 /// The ids linked to `id`, ascending, as a JSON array (Rails `collection_singular_ids`).
