@@ -45,7 +45,7 @@ import statistics
 import subprocess
 import sys
 
-from common import progress, progress_done, psql, result, timed, write_json
+from common import progress, progress_done, psql, result, timed, warn_if_busy, write_json
 
 RUNS = int(os.environ.get("RUNS", "5"))
 ROW_RUNS = int(os.environ.get("ROW_RUNS", "2"))
@@ -349,6 +349,7 @@ def median(xs):
 
 
 def main():
+    warn_if_busy()
     psql("CREATE EXTENSION IF NOT EXISTS habtm;\n" + "".join(schema(v) for v in VARIANTS))
     version = psql("SELECT extversion FROM pg_extension WHERE extname = 'habtm';").strip()
     links = OWNERS * PER_OWNER
@@ -427,6 +428,7 @@ def report(b, lat, tps, c, statements):
                             {v: median(lat[(v, st)]) for v in VARIANTS if lat[(v, st)]}, "{:.3f}", False))
     if "clients" in PARTS:
         columns.append(("2 clients (tps)", {v: median(ts) for v, ts in tps.items() if ts}, "{:,.0f}", True))
+        spread = {v: (min(ts) / median(ts), max(ts) / median(ts)) for v, ts in tps.items() if ts}
     if c:
         columns.append((f"cascade (ms)", c, "{:.1f}", False))
 
@@ -445,6 +447,9 @@ def report(b, lat, tps, c, statements):
     print(f"{'':15}" + "".join(f"{title:>{width}}" for title, *_ in columns))
     for v in VARIANTS:
         print(f"{v:15}" + "".join(f"{cell(values, v, fmt, higher):>{width}}" for _, values, fmt, higher in columns))
+    if "clients" in PARTS:
+        print("2 clients, each variant's lowest and highest run over its median: "
+              + ", ".join(f"{v} {lo:.2f}–{hi:.2f}" for v, (lo, hi) in spread.items()))
     if set(VARIANTS) != set(ALL_VARIANTS):
         return  # the targets compare every variant
     print("\ntargets:")

@@ -34,7 +34,7 @@ import os
 import statistics
 import sys
 
-from common import progress, progress_done, psql, result, timed, write_json
+from common import progress, progress_done, psql, result, timed, warn_if_busy, write_json
 
 RUNS = int(os.environ.get("RUNS", "7"))
 N = 10_000
@@ -288,6 +288,7 @@ def measure(sides, reset, part):
 
 
 def main():
+    warn_if_busy()
     psql(SETUP)
     check_same_result()
     version = psql("SELECT extversion FROM pg_extension WHERE extname = 'habtm';").strip()

@@ -51,3 +51,30 @@ def progress(what):
 def progress_done():
     sys.stderr.write("\r\033[K")
     sys.stderr.flush()
+
+
+def cpu_busy(seconds=2.0):
+    """The share of the machine's CPU time used in the next `seconds`, 0..1, by anything (call
+    it before a benchmark starts, when nothing of its own runs). Concurrent work on a small
+    machine takes its share from whichever variant is being timed: ratios then move by tens of
+    percent between runs (2 pgbench clients and their 2 backends already fill 2 cores)."""
+    import time
+
+    def sample():
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+        idle = fields[3] + fields[4]  # idle + iowait
+        return sum(fields), idle
+    total0, idle0 = sample()
+    time.sleep(seconds)
+    total1, idle1 = sample()
+    return 1 - (idle1 - idle0) / max(total1 - total0, 1)
+
+
+def warn_if_busy():
+    """Prints a warning line (for the results) when the machine is busy before a run."""
+    busy = cpu_busy()
+    if busy > 0.10:
+        print(f"WARNING: {busy * 100:.0f}% of the CPU was in use before the benchmark started: "
+              "other work takes its share from whichever variant runs, and ratios move between runs")
+    return busy
