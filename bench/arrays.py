@@ -26,13 +26,16 @@ Measured:
            each statement its own transaction): habtm.add of 1 link, of 2 links, and a plain
            2-row INSERT into the join table
   2 clients  pgbench throughput, 2 clients adding and removing single links (habtm.add/remove)
+  gin      habtm's arrays with and without denormalize(..., gin => true): a one-link add, and the
+           queries the index serves (targets of both of two owners, @>; one owner's targets)
+           against the join table's own answer (GROUP BY ... HAVING; its index)
   cascade  DELETE of 1,000 owners (100,000 links removed by the foreign-key cascade)
 
 Each timed run starts from a reset (untimed) and a CHECKPOINT; sides alternate, medians and
 their ratios are reported; all arrays are checked against the join table after the bulk load.
 RUNS (default 5) runs per side; the row-level trigger's bulk load, ~20x slower (9 minutes),
 gets ROW_RUNS (default 2; 0 leaves it out). SCALE=0.1 shrinks everything for a quick try. PARTS
-(default bulk,small,clients,cascade) runs only the parts named: PARTS=small,clients takes ~10
+(default bulk,small,clients,gin,cascade) runs only the parts named: PARTS=small,clients takes ~10
 minutes. VARIANTS="keys only,habtm" (comma-separated; keys only is always in) builds and times only
 those variants, each measured as in a full run. BENCH_JSON=PATH also writes every variant's runs
 and median there (bench/compare.sh reads it).
@@ -56,7 +59,7 @@ PER_OWNER = 100
 CASCADE_OWNERS = OWNERS // 10
 PGBENCH_SECONDS = int(os.environ.get("PGBENCH_SECONDS", "4"))
 PG_BIN = os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")
-PARTS = set(os.environ.get("PARTS", "bulk,small,clients,cascade").split(","))
+PARTS = set(os.environ.get("PARTS", "bulk,small,clients,gin,cascade").split(","))
 
 ALL_VARIANTS = ["keys only", "habtm", "generated SQL", "hand stmt", "hand row", "floor"]
 _chosen = set(os.environ.get("VARIANTS", ",".join(ALL_VARIANTS)).split(",")) | {"keys only"}
@@ -391,6 +394,8 @@ def main():
             progress(f"2 clients, {v}, run {run + 1} of {RUNS}")
             psql("CHECKPOINT;\n")
             tps[v].append(pgbench(two_clients(v), 2, PGBENCH_SECONDS)[1])
+    gin = gin_part() if "gin" in PARTS and "habtm" in VARIANTS else {}
+
     # cascade
     cascade_variants = [v for v in ("keys only", "habtm", "generated SQL", "hand stmt", "floor") if v in VARIANTS]
     ctimes = {v: [] for v in cascade_variants}
@@ -405,6 +410,7 @@ def main():
     c = {v: median(ts) for v, ts in ctimes.items() if ts}
     progress_done()
     report(b, lat, tps, c, statements)
+    report_gin(gin)
 
     results = {}
     results.update({f"bulk: {v}": result("ms", ts) for v, ts in times.items() if ts})
@@ -412,8 +418,64 @@ def main():
                     if lat[(v, st)]})
     results.update({f"2 clients: {v}": result("tps", ts, higher_is_better=True) for v, ts in tps.items() if ts})
     results.update({f"cascade: {v}": result("ms", ts) for v, ts in ctimes.items() if ts})
+    results.update({f"gin: {k}": result("ms", ts) for k, ts in gin.items()})
     write_json(results)
 
+
+
+GIN_QUERIES = {
+    # targets linked to both of two owners: what an array with a GIN index serves (@>)
+    "targets of both owners x and y": (
+        "SELECT count(*) FROM t_habtm WHERE o_habtm_ids @> ARRAY[:x, :y]::bigint[];\n",
+        "SELECT count(*) FROM (SELECT t_habtm_id FROM j_habtm WHERE o_habtm_id IN (:x, :y)\n"
+        "  GROUP BY t_habtm_id HAVING count(*) = 2) s;\n"),
+    # one owner's targets: the join table's own index serves it directly
+    "targets of owner x": (
+        "SELECT count(*) FROM t_habtm WHERE o_habtm_ids @> ARRAY[:x]::bigint[];\n",
+        "SELECT count(*) FROM j_habtm WHERE o_habtm_id = :x;\n"),
+}
+
+
+def gin_part():
+    """habtm's arrays with and without denormalize(..., gin => true): the cost the index adds to
+    a one-link add, and the queries it serves, against the join table's own answer. Each run
+    measures both states, the index dropped or built before (order alternating)."""
+    pick = f"\\set x random(1, {OWNERS})\n\\set y random(1, {OWNERS})\n"
+    add = small_statements("habtm")["habtm.add of 1 link"]
+    drop = """DO $$ DECLARE i regclass; BEGIN
+  FOR i IN SELECT indexrelid::regclass FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid
+            JOIN pg_am am ON am.oid = c.relam
+           WHERE am.amname = 'gin' AND x.indrelid IN ('o_habtm'::regclass, 't_habtm'::regclass) LOOP
+    EXECUTE format('DROP INDEX %s', i);
+  END LOOP; END $$;\n"""
+    build = "SELECT habtm.denormalize('j_habtm', gin => true) \\g /dev/null\n"
+    out = {}
+    for run in range(RUNS):
+        for state in (("without", "with") if run % 2 == 0 else ("with", "without")):
+            progress(f"GIN, {state} the index, run {run + 1} of {RUNS}")
+            psql((drop if state == "without" else build) + "VACUUM ANALYZE o_habtm, t_habtm;\nCHECKPOINT;\n")
+            out.setdefault(f"add of 1 link, {state} GIN", []).append(pgbench(add, 1, PGBENCH_SECONDS)[0])
+            for query, (array_sql, join_sql) in GIN_QUERIES.items():
+                out.setdefault(f"{query}: array, {state} GIN", []).append(
+                    pgbench(pick + array_sql, 1, PGBENCH_SECONDS)[0])
+                out.setdefault(f"{query}: join table, {state} GIN", []).append(
+                    pgbench(pick + join_sql, 1, PGBENCH_SECONDS)[0])
+    psql(drop)
+    return out
+
+
+def report_gin(gin):
+    if not gin:
+        return
+    m = {k: median(v) for k, v in gin.items()}
+    print("\nGIN on habtm's id arrays (denormalize(..., gin => true)): latency, ms (pgbench, 1 client)")
+    a, g = m["add of 1 link, without GIN"], m["add of 1 link, with GIN"]
+    print(f"  {'habtm.add of 1 link':34} {a:9.3f} without, {g:9.3f} with the index: {g / a:.2f}x")
+    for query in GIN_QUERIES:
+        join = median(gin[f"{query}: join table, without GIN"] + gin[f"{query}: join table, with GIN"])
+        arr, arr_gin = m[f"{query}: array, without GIN"], m[f"{query}: array, with GIN"]
+        print(f"  {query:34} join table {join:9.3f}; array {arr:9.3f} without the index, "
+              f"{arr_gin:9.3f} with it ({arr_gin / join:.2f}x the join table)")
 
 
 def report(b, lat, tps, c, statements):

@@ -7,7 +7,7 @@ REPLACE keeps each function's OID, so the triggers of users' tables that call a 
 keep working; a function whose signature changed must be dropped by hand before (the upgrade
 test compares the result with a fresh CREATE EXTENSION and says what differs).
 
-    scripts/c_functions.py habtm--0.2.0.sql > fragment.sql
+    scripts/c_functions.py habtm--0.3.0.sql > fragment.sql
 """
 import re
 import sys

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds an installable Debian package of habtm for each PostgreSQL major, named like the
-# community's (apt.postgresql.org): postgresql-17-habtm_0.2.0-1_amd64.deb, in target/packages/.
+# community's (apt.postgresql.org): postgresql-17-habtm_0.3.0-1_amd64.deb, in target/packages/.
 #
 #   scripts/package.sh            every supported major
 #   scripts/package.sh 17 18      those majors

@@ -77,8 +77,8 @@ COMMENT ON FUNCTION collection(regclass, text, "any", jsonb, anyelement) IS
 'collection returning the target table''s own row type, named by result_type (NULL::projects); the filter as for jsonb rows, except fields (select the columns instead)';
 
 -- §4 id arrays
-COMMENT ON FUNCTION denormalize(regclass, text, text, text) IS
-'Keeps the linked ids in sorted array columns on the joined tables (default: both sides, Rails'' names such as developers.project_ids and projects.developer_ids; name one side to keep only that one): adds the columns (NOT NULL DEFAULT ''{}''), fills them in one pass and installs the triggers that keep them equal to the join table. writes => ''reject'' (the default) keeps them read-only mirrors (setting one to the ids it holds is a no-op, changing it an error); ''links'' makes a write of an array a write of its links. Called again, it changes the mode of the sides named (both when none is)';
+COMMENT ON FUNCTION denormalize(regclass, text, text, text, boolean) IS
+'Keeps the linked ids in sorted array columns on the joined tables (default: both sides, Rails'' names such as developers.project_ids and projects.developer_ids; name one side to keep only that one): adds the columns (NOT NULL DEFAULT ''{}''), fills them in one pass and installs the triggers that keep them equal to the join table. writes => ''reject'' (the default) keeps them read-only mirrors (setting one to the ids it holds is a no-op, changing it an error); ''links'' makes a write of an array a write of its links. Called again, it changes the mode of the sides named (both when none is). gin => true also builds a GIN index on each array named (unless one exists), for WHERE project_ids @> ''{5}''';
 COMMENT ON FUNCTION "normalize"(regclass, boolean) IS
 'Stops maintaining a join table''s id arrays: removes the triggers; the columns stay unless drop_columns';
 COMMENT ON FUNCTION "check"(regclass) IS

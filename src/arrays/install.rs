@@ -311,7 +311,7 @@ fn default_array_name(relation: &str) -> String {
     format!("{}_ids", habtm_naming::singularize(relation))
 }
 
-/// `habtm.denormalize(join_table, a_array, b_array, writes)`.
+/// `habtm.denormalize(join_table, a_array, b_array, writes, gin)`.
 #[pg_extern(volatile)]
 #[search_path(pg_catalog, pg_temp)]
 fn denormalize(
@@ -319,11 +319,13 @@ fn denormalize(
     a_array: default!(Option<&str>, "NULL"),
     b_array: default!(Option<&str>, "NULL"),
     writes: default!(Option<&str>, "'reject'"),
+    gin: default!(Option<bool>, false),
 ) {
     crate::pg::errors::keeping_errors(move || {
         let run = || -> Result<()> {
             let join = crate::error::required("habtm.denormalize", "join_table", join_table)?.0;
             let writes = crate::error::required("habtm.denormalize", "writes", writes)?;
+            let gin = crate::error::required("habtm.denormalize", "gin", gin)?;
             let writes = Writes::parse(writes).ok_or_else(|| HabtmError::BadWrites {
                 given: writes.to_owned(),
             })?;
@@ -409,11 +411,55 @@ fn denormalize(
                         )?;
                     }
                 }
+                if gin {
+                    for (i, wanted) in [(0, &want_a), (1, &want_b)] {
+                        if wanted.is_some() {
+                            gin_index(client, &a.shape.sides[i], &a.sides[i])?;
+                        }
+                    }
+                }
                 reinstall(client, join, sa.table, sb.table)
             })
         };
         run().or_raise()
     })
+}
+
+/// A GIN index on the id array of `side` (table `table`), unless one on that column alone
+/// exists: it serves `WHERE project_ids @> '{5}'` (contains) and `&&` (overlaps), which a
+/// B-tree cannot. The default operator class, `array_ops`, works for every key type with a
+/// B-tree class (intarray's would serve only `int4[]`, and installing that extension changes
+/// which `@>` an `int[]` gets). PostgreSQL names it (`developers_project_ids_idx`).
+fn gin_index(client: &mut SpiClient<'_>, shape: &habtm_sql::SideShape, side: &Side) -> Result<()> {
+    let (Some(array), Some(column)) = (&shape.array, &side.array) else {
+        unreachable!("a side named by denormalize has its array")
+    };
+    let exists = client
+        .select(
+            "SELECT FROM pg_catalog.pg_index i
+               JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid
+               JOIN pg_catalog.pg_am am ON am.oid OPERATOR(pg_catalog.=) c.relam
+               JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid
+                AND a.attnum OPERATOR(pg_catalog.=) i.indkey[0]
+              WHERE i.indrelid OPERATOR(pg_catalog.=) $1 AND am.amname OPERATOR(pg_catalog.=) 'gin'
+                AND i.indnatts OPERATOR(pg_catalog.=) 1 AND i.indpred IS NULL AND i.indexprs IS NULL
+                AND a.attname OPERATOR(pg_catalog.=) $2",
+            None,
+            &[side.table.into(), column.name.as_str().into()],
+        )?
+        .len()
+        > 0;
+    if !exists {
+        client.update(
+            &format!(
+                "CREATE INDEX ON {} USING gin ({})",
+                shape.table_sql, array.sql
+            ),
+            None,
+            &[],
+        )?;
+    }
+    Ok(())
 }
 
 /// `habtm.normalize(join_table, drop_columns)`.

@@ -1,6 +1,6 @@
 -- The data of the upgrade test: real associations made with the API both releases share.
--- :writes is '' for 0.1.0 (its denormalize has no write mode) and ", writes => 'links'" for a
--- fresh 0.2.0, which makes the same arrays 0.1.0's become after the update.
+-- :writes is ", writes => 'links'" in both databases (the last release's and a fresh one), so
+-- that they hold the same arrays.
 CREATE TABLE developers (id bigint PRIMARY KEY, name text NOT NULL);
 CREATE TABLE projects (id int PRIMARY KEY, title text NOT NULL);
 INSERT INTO developers SELECT g, 'dev ' || g FROM generate_series(1, 50) g;

@@ -79,6 +79,32 @@ SELECT * FROM posts ORDER BY id;
 SELECT habtm.normalize('posts_tags', drop_columns => true);
 SELECT attname FROM pg_attribute WHERE attrelid = 'posts'::regclass AND attnum > 0 AND NOT attisdropped;
 
+-- gin => true: a GIN index on each array it names (PostgreSQL names it), built once however
+-- often it is asked for; it serves @> (every one of these ids) and && (any of them), as the
+-- join table would through a GROUP BY.
+SELECT habtm.denormalize('developers_projects', gin => true);
+SELECT habtm.denormalize('developers_projects', gin => true);
+SELECT habtm.denormalize('developers_projects', b_array => 'developer_ids', gin => true);
+SELECT indexrelid::regclass AS index, pg_get_indexdef(indexrelid) AS definition
+  FROM pg_index WHERE indrelid IN ('developers'::regclass, 'projects'::regclass)
+   AND NOT indisprimary ORDER BY 1::text;
+SELECT owner, relation, owner_array_writes, target_array_writes FROM habtm.associations
+ WHERE join_table = 'developers_projects'::regclass;
+INSERT INTO developers_projects VALUES (3, 1), (3, 3), (4, 4);
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT id FROM projects WHERE developer_ids @> '{1,3}';
+SELECT id AS with_both FROM projects WHERE developer_ids @> '{1,3}' ORDER BY id;
+SELECT project_id FROM developers_projects WHERE developer_id IN (1, 3)
+ GROUP BY project_id HAVING count(*) = 2 ORDER BY 1;
+SELECT id FROM developers WHERE project_ids && '{4,5}' ORDER BY id;
+RESET enable_seqscan;
+SELECT habtm.denormalize('developers_projects', gin => NULL);
+-- gin => false leaves existing indexes as they are; dropping the column drops its index.
+SELECT habtm.denormalize('developers_projects', gin => false);
+SELECT count(*) AS gin_indexes FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+  JOIN pg_am am ON am.oid = c.relam
+ WHERE am.amname = 'gin' AND i.indrelid IN ('developers'::regclass, 'projects'::regclass);
+
 -- Dropping the join table removes its triggers from the joined tables.
 DROP VIEW state;
 SELECT habtm.drop_join_table('developers_projects');
