@@ -494,6 +494,9 @@ def report(b, lat, tps, c, statements):
     if c:
         columns.append((f"cascade (ms)", c, "{:.1f}", False))
 
+    if not columns:
+        return
+
     def cell(values, v, fmt, higher):
         if v not in values:
             return "—"

@@ -88,6 +88,7 @@ SELECT habtm.denormalize('developers_projects', b_array => 'developer_ids', gin 
 SELECT indexrelid::regclass AS index, pg_get_indexdef(indexrelid) AS definition
   FROM pg_index WHERE indrelid IN ('developers'::regclass, 'projects'::regclass)
    AND NOT indisprimary ORDER BY 1::text;
+-- (called again without writes, the sides named take the default, 'reject', as ever)
 SELECT owner, relation, owner_array_writes, target_array_writes FROM habtm.associations
  WHERE join_table = 'developers_projects'::regclass;
 INSERT INTO developers_projects VALUES (3, 1), (3, 3), (4, 4);
@@ -99,7 +100,7 @@ SELECT project_id FROM developers_projects WHERE developer_id IN (1, 3)
 SELECT id FROM developers WHERE project_ids && '{4,5}' ORDER BY id;
 RESET enable_seqscan;
 SELECT habtm.denormalize('developers_projects', gin => NULL);
--- gin => false leaves existing indexes as they are; dropping the column drops its index.
+-- gin => false leaves existing indexes as they are.
 SELECT habtm.denormalize('developers_projects', gin => false);
 SELECT count(*) AS gin_indexes FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
   JOIN pg_am am ON am.oid = c.relam
