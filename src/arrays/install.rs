@@ -434,7 +434,7 @@ fn gin_index(client: &mut SpiClient<'_>, shape: &habtm_sql::SideShape, side: &Si
     let (Some(array), Some(column)) = (&shape.array, &side.array) else {
         unreachable!("a side named by denormalize has its array")
     };
-    let exists = client
+    let exists = !client
         .select(
             "SELECT FROM pg_catalog.pg_index i
                JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid
@@ -447,8 +447,7 @@ fn gin_index(client: &mut SpiClient<'_>, shape: &habtm_sql::SideShape, side: &Si
             None,
             &[side.table.into(), column.name.as_str().into()],
         )?
-        .len()
-        > 0;
+        .is_empty();
     if !exists {
         client.update(
             &format!(
