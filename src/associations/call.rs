@@ -231,21 +231,6 @@ fn owner_found(a: &Direction) -> String {
     )
 }
 
-/// The checks as one boolean expression, the writer's lock taken first: true when they pass.
-fn guard(a: &Direction, targets: bool, writing: bool) -> String {
-    let mut guard = String::new();
-    if writing {
-        guard.push_str(&writer_lock(a));
-        guard.push_str(" IS NOT NULL AND ");
-    }
-    guard.push_str(&owner_found(a));
-    if targets {
-        guard.push_str(" AND ");
-        guard.push_str(&targets_sound(a));
-    }
-    guard
-}
-
 /// The checks of a call's values, as a statement's select list: `owner_found` (the owner row
 /// exists, as the role sees it), `bad_targets` (an element is NULL; NULL when `targets` is
 /// multidimensional), `id_text`, and for writers the owner's writer lock. `$1` is the id, `$2`
@@ -407,9 +392,8 @@ pub(super) fn with_target<R>(
 }
 
 /// The statement of a call whose result is one bigint (see [`counted`]): a template (see
-/// [`Direction::render`]) with `$1` the id, `$2` the targets when given, `{links}` (see
-/// [`Direction::visible_links`]) and `{ok}`, true when the call's checks pass. Every write is
-/// conditioned on `{ok}`, so that a failed call changes nothing.
+/// [`Direction::render`]) with `$1` the id, `$2` the targets when given, and `{links}` (see
+/// [`Direction::visible_links`]).
 #[derive(Clone, Copy)]
 pub(super) struct Counted {
     /// An `INSERT` or `DELETE` without `RETURNING` (the result is the rows it wrote), or, for a
@@ -420,26 +404,19 @@ pub(super) struct Counted {
 }
 
 impl Counted {
-    /// `sql` rendered, with `{ok}` replaced by `ok`, which is not rendered: the checks hold
-    /// names, which may contain anything, `{j}` included.
-    fn render(&self, a: &Direction, ok: &str) -> String {
-        let parts: Vec<String> = self
-            .sql
-            .split("{ok}")
-            .map(|part| a.visible_links(part))
-            .collect();
-        parts.join(ok)
+    /// `sql` rendered.
+    fn render(&self, a: &Direction) -> String {
+        a.visible_links(self.sql)
     }
 }
 
-/// A call whose result is one bigint. A statement planned by PostgreSQL's choice
-/// ([`PlanMode::Default`]) runs after [`check_call`]. One always generic runs first as it is,
-/// `{ok}` being the checks themselves (the writer's lock, the owner row, the targets without NULLs; one plan, as
-/// a second statement for the checks cost a fifth of a one-link `add`). When it reports nothing
-/// done — a failed check, or nothing to do — it runs again with the checks' results returned
-/// beside it, in one snapshot, which decides: the error, or 0. When `targets` is one
-/// single-element array, `one` is used if given: a statement on one whole pair key, whose plan
-/// no statistics change.
+/// A call whose result is one bigint: [`check_call`] (types, NULL elements, the owner row, and
+/// for writers the owner's lock, taken before any other lock, as by every writer), then the
+/// statement. When `targets` is one single-element array, `one` is used if given: a statement
+/// on one whole pair key, whose plan no statistics change. (The checks folded into the
+/// statement saved a statement a call, but took the owner's lock after the join table's
+/// statement trigger had taken the association's: the reverse of every other writer's order,
+/// which deadlocked with `replace` in tests/concurrency.)
 pub(super) fn counted(
     owner: Option<RegClass>,
     relation: Option<&str>,
@@ -449,83 +426,29 @@ pub(super) fn counted(
     many: Counted,
     one: Option<Counted>,
 ) -> i64 {
-    let run = || -> Result<i64> {
-        let owner = required("owner", owner)?;
-        let relation = required("relation", relation)?;
-        let id = required("id", id)?;
-        let targets = match targets {
-            Some(t) => Some(required("targets", t)?),
-            None => None,
-        };
-        Spi::connect_mut(|client| {
-            let a = catalog::by_name(client, owner, relation)?;
-            check_types(client, &a, &id, targets.as_ref())?;
-            let statement = match one {
-                Some(one)
-                    if targets
-                        .as_ref()
-                        .is_some_and(AnyValue::is_single_element_array) =>
-                {
-                    one
-                }
-                _ => many,
-            };
+    let single = matches!(targets, Some(Some(t)) if t.is_single_element_array());
+    let statement = match one {
+        Some(one) if single => one,
+        _ => many,
+    };
+    with_association(
+        owner,
+        relation,
+        id,
+        targets,
+        writing,
+        |client, a, id, targets| {
             let mut args = vec![id.param()];
-            args.extend(targets.as_ref().map(AnyValue::param));
-            let given = targets.is_some();
-            if let PlanMode::Default = statement.mode {
-                // A statement PostgreSQL may plan for each call's values (the owner's links):
-                // the checks first, in a statement of their own whose plan is kept, so that
-                // re-planning stays as cheap as for the bare statement.
-                check_call(client, &a, &id, targets.as_ref(), writing)?;
-                let sql = statement.render(&a, "true");
-                return Ok(if statement.writes {
-                    plans::processed(client, &sql, &args, statement.mode)? as i64
-                } else {
-                    plans::count(client, &sql, &args, false, statement.mode)?
-                });
-            }
-            let guard = format!("(SELECT {})", guard(&a, given, writing));
-            let sql = statement.render(&a, &guard);
-            let done = if statement.writes {
+            args.extend(targets.map(AnyValue::param));
+            let sql = statement.render(a);
+            Ok(if statement.writes {
                 plans::processed(client, &sql, &args, statement.mode)? as i64
             } else {
                 plans::count(client, &sql, &args, false, statement.mode)?
-            };
-            if done > 0 {
-                return Ok(done);
-            }
-            let ok = "(SELECT c.owner_found AND NOT c.bad_targets FROM checked c)";
-            let checked = if statement.writes {
-                format!(
-                    "WITH checked AS MATERIALIZED (SELECT {checks}), done AS ({work} RETURNING 1)
-                     SELECT c.owner_found, c.bad_targets, c.id_text,
-                            (SELECT pg_catalog.count(*) FROM done) FROM checked c",
-                    checks = checks(&a, given, writing),
-                    work = statement.render(&a, ok),
-                )
-            } else {
-                format!(
-                    "WITH checked AS MATERIALIZED (SELECT {checks})
-                     SELECT c.owner_found, c.bad_targets, c.id_text, ({result}) FROM checked c",
-                    checks = checks(&a, given, writing),
-                    result = statement.render(&a, ok),
-                )
-            };
-            let row = plans::first_row(client, &checked, &args, writing, statement.mode)?
-                .expect("one row from checked");
-            verdict(
-                &a,
-                row.bool(1),
-                row.bool(2),
-                || Ok(row.text(3)),
-                given,
-                writing,
-            )?;
-            Ok(row.int8(4).unwrap_or(0))
-        })
-    };
-    run().or_raise()
+            })
+        },
+    )
+    .or_raise()
 }
 
 /// What a reader returns: rows (or ids) as `jsonb`, or, in the typed forms, in the type their

@@ -28,7 +28,7 @@ fn count_links(owner: Option<RegClass>, relation: Option<&str>, id: Option<AnyVa
             false,
             // One owner's links: their number decides the plan.
             Counted {
-                sql: "SELECT pg_catalog.count(*) FROM {links} WHERE {oc} {oeq} {id} AND {ok}",
+                sql: "SELECT pg_catalog.count(*) FROM {links} WHERE {oc} {oeq} {id}",
                 writes: false,
                 mode: PlanMode::Default,
             },

@@ -32,13 +32,13 @@ fn add_links(
             // NOTHING skips an id given twice as it skips an existing link: no DISTINCT, no sort.)
             Counted {
                 sql: "INSERT INTO {j} ({oc}, {tc})
-                      SELECT {id}, t FROM pg_catalog.unnest({targets}) AS t WHERE {ok}
+                      SELECT {id}, t FROM pg_catalog.unnest({targets}) AS t
                       ON CONFLICT DO NOTHING",
                 writes: true,
                 mode: PlanMode::Generic,
             },
             Some(Counted {
-                sql: "INSERT INTO {j} ({oc}, {tc}) SELECT {id}, ({targets})[1] WHERE {ok}
+                sql: "INSERT INTO {j} ({oc}, {tc}) SELECT {id}, ({targets})[1]
                       ON CONFLICT DO NOTHING",
                 writes: true,
                 mode: PlanMode::Generic,
@@ -66,14 +66,13 @@ fn remove_links(
             // How many of the owner's links the ids reach depends on the data: PostgreSQL's
             // choice of plan.
             Counted {
-                sql:
-                    "DELETE FROM {j} WHERE {oc} {oeq} {id} AND {tc} {teq} ANY ({targets}) AND {ok}",
+                sql: "DELETE FROM {j} WHERE {oc} {oeq} {id} AND {tc} {teq} ANY ({targets})",
                 writes: true,
                 mode: PlanMode::Default,
             },
             // One link by its whole pair key: the unique index's one-row probe.
             Some(Counted {
-                sql: "DELETE FROM {j} WHERE {oc} {oeq} {id} AND {tc} {teq} ({targets})[1] AND {ok}",
+                sql: "DELETE FROM {j} WHERE {oc} {oeq} {id} AND {tc} {teq} ({targets})[1]",
                 writes: true,
                 mode: PlanMode::Generic,
             }),
@@ -150,7 +149,7 @@ fn clear_links(owner: Option<RegClass>, relation: Option<&str>, id: Option<AnyVa
             true,
             // One owner's links: their number decides the plan.
             Counted {
-                sql: "DELETE FROM {j} WHERE {oc} {oeq} {id} AND {ok}",
+                sql: "DELETE FROM {j} WHERE {oc} {oeq} {id}",
                 writes: true,
                 mode: PlanMode::Default,
             },

@@ -240,24 +240,6 @@ impl FirstRow<'_> {
     pub fn int8(&self, n: i32) -> Option<i64> {
         self.datum(n, pg_sys::INT8OID).map(|d| d.value() as i64)
     }
-
-    /// Column `n`, a `boolean`.
-    pub fn bool(&self, n: i32) -> Option<bool> {
-        self.datum(n, pg_sys::BOOLOID).map(|d| d.value() != 0)
-    }
-
-    /// Column `n`, a `text`.
-    pub fn text(&self, n: i32) -> Option<String> {
-        self.datum(n, pg_sys::TEXTOID).map(|d| {
-            // SAFETY: a text datum of SPI's tuple; text_to_cstring detoasts and copies it.
-            unsafe {
-                let c = pg_sys::text_to_cstring(d.cast_mut_ptr());
-                let s = std::ffi::CStr::from_ptr(c).to_string_lossy().into_owned();
-                pg_sys::pfree(c.cast());
-                s
-            }
-        })
-    }
 }
 
 /// Runs `sql` with `args` through a kept plan made in `mode` and returns its first row, if any.
