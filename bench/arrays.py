@@ -27,8 +27,9 @@ Measured:
            2-row INSERT into the join table
   2 clients  pgbench throughput, 2 clients adding and removing single links (habtm.add/remove)
   gin      habtm's arrays with and without denormalize(..., gin => true): a one-link add, and the
-           queries the index serves (targets of both of two owners, @>; one owner's targets)
-           against the join table's own answer (GROUP BY ... HAVING; its index)
+           queries the index serves on the owners' arrays (owners of both of two targets, @>;
+           one target's owners) against the join table's own answer (GROUP BY ... HAVING; its
+           index)
   cascade  DELETE of 1,000 owners (100,000 links removed by the foreign-key cascade)
 
 Each timed run starts from a reset (untimed) and a CHECKPOINT; sides alternate, medians and
@@ -424,15 +425,16 @@ def main():
 
 
 GIN_QUERIES = {
-    # targets linked to both of two owners: what an array with a GIN index serves (@>)
-    "targets of both owners x and y": (
-        "SELECT count(*) FROM t_habtm WHERE o_habtm_ids @> ARRAY[:x, :y]::bigint[];\n",
-        "SELECT count(*) FROM (SELECT t_habtm_id FROM j_habtm WHERE o_habtm_id IN (:x, :y)\n"
-        "  GROUP BY t_habtm_id HAVING count(*) = 2) s;\n"),
-    # one owner's targets: the join table's own index serves it directly
-    "targets of owner x": (
-        "SELECT count(*) FROM t_habtm WHERE o_habtm_ids @> ARRAY[:x]::bigint[];\n",
-        "SELECT count(*) FROM j_habtm WHERE o_habtm_id = :x;\n"),
+    # owners linked to both of two targets (10,000 owners, arrays of 100 ids): what an array with
+    # a GIN index serves (@>); the join table answers it with a GROUP BY over both targets' links
+    "owners of both targets x and y": (
+        "SELECT count(*) FROM o_habtm WHERE t_habtm_ids @> ARRAY[:x, :y]::bigint[];\n",
+        "SELECT count(*) FROM (SELECT o_habtm_id FROM j_habtm WHERE t_habtm_id IN (:x, :y)\n"
+        "  GROUP BY o_habtm_id HAVING count(*) = 2) s;\n"),
+    # one target's owners: the join table's own index serves it directly
+    "owners of target x": (
+        "SELECT count(*) FROM o_habtm WHERE t_habtm_ids @> ARRAY[:x]::bigint[];\n",
+        "SELECT count(*) FROM j_habtm WHERE t_habtm_id = :x;\n"),
 }
 
 
@@ -440,7 +442,7 @@ def gin_part():
     """habtm's arrays with and without denormalize(..., gin => true): the cost the index adds to
     a one-link add, and the queries it serves, against the join table's own answer. Each run
     measures both states, the index dropped or built before (order alternating)."""
-    pick = f"\\set x random(1, {OWNERS})\n\\set y random(1, {OWNERS})\n"
+    pick = f"\\set x random(1, {TARGETS})\n\\set y random(1, {TARGETS})\n"
     add = small_statements("habtm")["habtm.add of 1 link"]
     drop = """DO $$ DECLARE i regclass; BEGIN
   FOR i IN SELECT indexrelid::regclass FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid
