@@ -99,24 +99,33 @@ fn replace_links(
         |client, a, id, targets| {
             let args = vec![id.param(), targets.map(AnyValue::param).expect("targets")];
             lock_for_two_passes(a)?;
-            plans::count(
+            // Two statements, each counted by the executor (no RETURNING to collect): the links
+            // not wanted go, then the wanted ones not already there come. Reading the owner's
+            // remaining links first leaves to the unique index only the ids given twice and
+            // links another transaction adds meanwhile (ON CONFLICT). The triggers fire as for
+            // one statement with two parts: once per event.
+            let removed = plans::processed(
                 client,
                 &a.render(
-                    "WITH removed AS (
-                        DELETE FROM {j} j WHERE j.{oc} {oeq} {id}
-                          AND NOT EXISTS (SELECT FROM pg_catalog.unnest({targets}) AS w(t)
-                                           WHERE w.t {teq} j.{tc})
-                        RETURNING 1),
-                     added AS (
-                        INSERT INTO {j} ({oc}, {tc})
-                        SELECT {id}, t FROM pg_catalog.unnest({targets}) AS t
-                        ON CONFLICT DO NOTHING RETURNING 1)
-                     SELECT (SELECT pg_catalog.count(*) FROM removed) + (SELECT pg_catalog.count(*) FROM added)",
+                    "DELETE FROM {j} j WHERE j.{oc} {oeq} {id}
+                        AND NOT EXISTS (SELECT FROM pg_catalog.unnest({targets}) AS w(t)
+                                         WHERE w.t {teq} j.{tc})",
                 ),
                 &args,
-                true,
                 PlanMode::Default,
-            )
+            )?;
+            let added = plans::processed(
+                client,
+                &a.render(
+                    "INSERT INTO {j} ({oc}, {tc})
+                     SELECT {id}, w.t FROM pg_catalog.unnest({targets}) AS w(t)
+                      WHERE NOT EXISTS (SELECT FROM {j} j WHERE j.{oc} {oeq} {id} AND j.{tc} {teq} w.t)
+                     ON CONFLICT DO NOTHING",
+                ),
+                &args,
+                PlanMode::Default,
+            )?;
+            Ok((removed + added) as i64)
         },
     )
     .or_raise()

@@ -36,6 +36,8 @@ SELECT sum(habtm.add('users', 'tags', u, ARRAY[5001])) AS added FROM generate_se
 SELECT sum(habtm.remove('users', 'tags', u, ARRAY[5001])) AS removed FROM generate_series(101, 120) u;
 SELECT sum(habtm.remove('users', 'tags', u, ARRAY[1, 5001])) AS removed FROM generate_series(101, 120) u;
 SELECT sum(habtm.clear('users', 'tags', u)) AS cleared FROM generate_series(121, 140) u;
+SELECT sum(habtm.replace('users', 'tags', u, ARRAY[1, 5001])) AS replaced FROM generate_series(141, 160) u;
+SELECT sum(habtm.replace('users', 'tags', u, ARRAY[2])) AS replaced FROM generate_series(161, 180) u;
 SELECT seq_scan - :seq_before AS sequential_scans, idx_scan - :idx_before > 0 AS through_indexes
   FROM pg_stat_xact_user_tables WHERE relid = 'tags_users'::regclass;
 ROLLBACK;
